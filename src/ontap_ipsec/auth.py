@@ -1,0 +1,121 @@
+"""Accounts, roles and HTTP Basic authentication.
+
+Passwords are stored only as scrypt hashes. Verifying scrypt on every request
+would cost tens of milliseconds, so a verified credential is remembered under a
+keyed digest of the credential together with the stored hash it matched: a
+changed password (a different stored hash) can never match a remembered entry.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ontap_ipsec.store.tables import accounts
+
+ROLES = ("admin", "readonly")
+_N, _R, _P = 2**14, 8, 1
+_CACHE_SIZE = 1024
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    enc = base64.b64encode
+    return f"scrypt${_N}${_R}${_P}${enc(salt).decode()}${enc(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt_b64, digest_b64 = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        salt = base64.b64decode(salt_b64)
+        expected = base64.b64decode(digest_b64)
+        digest = hashlib.scrypt(
+            password.encode(),
+            salt=salt,
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected),
+            maxmem=64 * 1024 * 1024,
+        )
+    except (ValueError, binascii.Error):
+        return False
+    return hmac.compare_digest(digest, expected)
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: str
+
+
+def parse_basic(header: str | None) -> tuple[str, str] | None:
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "basic" or not token:
+        return None
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, sep, password = decoded.partition(":")
+    return (user, password) if sep else None
+
+
+class Authenticator:
+    """Checks Basic credentials against the accounts table, with a safe cache."""
+
+    def __init__(self) -> None:
+        self._key = secrets.token_bytes(32)  # per process: the cache never leaves memory
+        self._verified: OrderedDict[bytes, str] = OrderedDict()
+
+    def authenticate(self, conn: Connection, header: str | None) -> Principal | None:
+        creds = parse_basic(header)
+        if creds is None:
+            return None
+        user, password = creds
+        row = conn.execute(
+            sa.select(accounts.c.password_hash, accounts.c.role, accounts.c.locked).where(
+                accounts.c.name == user
+            )
+        ).first()
+        if row is None or row.locked:
+            return None
+        token = hmac.new(self._key, f"{user}\0{password}".encode(), hashlib.sha256).digest()
+        if self._verified.get(token) == row.password_hash:
+            self._verified.move_to_end(token)
+            return Principal(user, row.role)
+        if not verify_password(password, row.password_hash):
+            return None
+        self._verified[token] = row.password_hash
+        if len(self._verified) > _CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return Principal(user, row.role)
+
+
+def set_password(conn: Connection, name: str, password: str, role: str = "admin") -> None:
+    """Create the account or change its password (and role)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    hashed = hash_password(password)
+    updated = conn.execute(
+        accounts.update().where(accounts.c.name == name).values(password_hash=hashed, role=role)
+    )
+    if updated.rowcount == 0:
+        conn.execute(accounts.insert().values(name=name, password_hash=hashed, role=role))

@@ -1,0 +1,81 @@
+"""Settings: every flag, its ONTAP_IPSEC_* environment variable and its default."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+ENV_PREFIX = "ONTAP_IPSEC_"
+DEFAULT_VERSION = "9.18.1"
+_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(\S*)$")
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "ontap-ipsec"
+
+
+@dataclass
+class Settings:
+    """One place for configuration; flags override environment, which overrides defaults."""
+
+    host: str = "127.0.0.1"
+    port: int = 8443
+    data_dir: Path = Path()
+    database: str | None = None  # default: SQLite in the data dir
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    no_tls: bool = False
+    cluster_name: str | None = None  # default "cluster1" at first start, then kept
+    ontap_version: str = DEFAULT_VERSION
+    admin_password: str | None = None  # only read from the environment
+    log_level: str = "info"
+    access_log: bool = False
+
+    def __post_init__(self) -> None:
+        if self.data_dir == Path():
+            self.data_dir = default_data_dir()
+        self.data_dir = Path(self.data_dir)
+        version_parts(self.ontap_version)  # fail early on a malformed version
+
+    @property
+    def database_url(self) -> str:
+        if self.database:
+            return self.database
+        return f"sqlite:///{self.data_dir / 'ontap-ipsec.db'}"
+
+    @property
+    def tls(self) -> bool:
+        return not self.no_tls
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Defaults, then ONTAP_IPSEC_* variables, then explicit (non-None) overrides."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _convert(name: str, raw: str) -> object:
+    if name == "port":
+        return int(raw)
+    if name in ("no_tls", "access_log"):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if name in ("data_dir", "tls_cert", "tls_key"):
+        return Path(raw)
+    return raw
+
+
+def version_parts(version: str) -> tuple[int, int, int]:
+    match = _VERSION.match(version)
+    if not match:
+        raise ValueError(f"ONTAP version must look like 9.18.1 or 9.18.1P3, not {version!r}")
+    return int(match.group(1)), int(match.group(2)), int(match.group(3))

@@ -1,0 +1,1 @@
+"""Business rules: certificates, keys and their validation, free of HTTP and SQL."""

@@ -1,0 +1,299 @@
+"""Reading and checking X.509 certificates and private keys the way ONTAP does.
+
+Everything here works on PEM text and returns plain values, so the REST and
+storage layers never touch ``cryptography`` objects; every refusal is a
+:class:`DomainError` carrying the ONTAP code the real system answers with.
+Creating and signing certificates lives in :mod:`ontap_ipsec.domain.pki`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import (
+    PrivateKeyTypes,
+    PublicKeyTypes,
+)
+from cryptography.x509.oid import NameOID
+
+from ontap_ipsec.domain.errors import DomainError
+
+# ONTAP error codes raised from this module.
+BAD_CERTIFICATE = "52559975"
+CERT_NOT_YET_VALID = "52559972"
+CERT_EXPIRED = "52559973"
+KEY_MISMATCH = "52559976"
+BAD_KEY = "52560123"
+UNSUPPORTED_KEY_TYPE = "52363366"
+INVALID_VALUE = "262185"
+
+#: Signature hashes ONTAP reports by name; anything else shows up as ``None``.
+KNOWN_HASHES = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512"})
+
+#: Bounds for a requested expiry, relative to "now".
+MIN_LIFETIME = timedelta(days=1)
+MAX_LIFETIME = timedelta(days=3650)
+
+# One PEM certificate and nothing else: ONTAP refuses bundles in a field meant
+# for a single certificate, and we refuse anything we could silently misread.
+_PEM_CERT = re.compile(
+    r"-----BEGIN CERTIFICATE-----\n"
+    r"(?P<body>[A-Za-z0-9+/=\n \t]+)\n?"
+    r"-----END CERTIFICATE-----"
+)
+_DURATION = re.compile(
+    r"P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
+)
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    """What ONTAP stores and shows about a certificate, read once at upload."""
+
+    pem: str
+    common_name: str | None
+    serial_number: str
+    ca: str | None
+    not_before: datetime
+    expiry_time: datetime
+    hash_function: str | None
+    key_type: str
+    key_size: int
+    subject_key_identifier: str | None
+    authority_key_identifier: str | None
+    subject_alternatives: dict[str, list[str]]
+    is_ca: bool
+    is_self_signed: bool
+    issuer_der: bytes
+    fingerprint_sha256: str
+
+
+def _bad_certificate() -> DomainError:
+    return DomainError(
+        BAD_CERTIFICATE,
+        "Failed to read the certificate due to incorrect formatting.",
+        target="public_certificate",
+    )
+
+
+def _bad_key() -> DomainError:
+    return DomainError(
+        BAD_KEY, "Failed to read the key due to incorrect formatting.", target="private_key"
+    )
+
+
+def _hex_colon(data: bytes) -> str:
+    """Render bytes the way ONTAP prints key identifiers: ``26:1F:C5:...``."""
+    return ":".join(f"{b:02X}" for b in data)
+
+
+def _first_cn(name: x509.Name) -> str | None:
+    attrs = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if not attrs:
+        return None
+    value = attrs[0].value
+    return value if isinstance(value, str) else value.decode("utf-8", "replace")
+
+
+def load_single_pem_certificate(text: str) -> x509.Certificate:
+    """Load exactly one PEM certificate, refusing bundles, DER and junk alike."""
+    if not isinstance(text, str):
+        raise _bad_certificate()
+    stripped = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    match = _PEM_CERT.fullmatch(stripped)
+    if match is None:
+        raise _bad_certificate()
+    try:
+        certs = x509.load_pem_x509_certificates(stripped.encode("ascii"))
+    except (ValueError, UnicodeError):
+        raise _bad_certificate() from None
+    if len(certs) != 1:
+        raise _bad_certificate()
+    return certs[0]
+
+
+def key_type_and_size(public_key: PublicKeyTypes) -> tuple[str, int]:
+    """ONTAP only handles RSA and EC keys; everything else is refused up front."""
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return "rsa", public_key.key_size
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return "ec", public_key.curve.key_size
+    raise DomainError(UNSUPPORTED_KEY_TYPE, "Unsupported key type.", target="public_certificate")
+
+
+def _hash_name(cert: x509.Certificate) -> str | None:
+    try:
+        algorithm = cert.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        return None
+    if algorithm is None:
+        return None
+    return algorithm.name if algorithm.name in KNOWN_HASHES else None
+
+
+def _extension(cert: x509.Certificate, kind: type[x509.ExtensionType]) -> x509.ExtensionType | None:
+    try:
+        return cert.extensions.get_extension_for_class(kind).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _alternatives(san: x509.ExtensionType | None) -> dict[str, list[str]]:
+    if not isinstance(san, x509.SubjectAlternativeName):
+        return {}
+    found = {
+        "dns": [str(v) for v in san.get_values_for_type(x509.DNSName)],
+        "email": [str(v) for v in san.get_values_for_type(x509.RFC822Name)],
+        "ip": [str(v) for v in san.get_values_for_type(x509.IPAddress)],
+        "uri": [str(v) for v in san.get_values_for_type(x509.UniformResourceIdentifier)],
+    }
+    return {kind: values for kind, values in found.items() if values}
+
+
+def _describe(cert: x509.Certificate) -> CertificateInfo:
+    """Read every field; raises ValueError for content ``cryptography`` rejects lazily."""
+    key_type, key_size = key_type_and_size(cert.public_key())
+    ski = _extension(cert, x509.SubjectKeyIdentifier)
+    aki = _extension(cert, x509.AuthorityKeyIdentifier)
+    constraints = _extension(cert, x509.BasicConstraints)
+    aki_id = aki.key_identifier if isinstance(aki, x509.AuthorityKeyIdentifier) else None
+    issuer_cn = _first_cn(cert.issuer)
+    return CertificateInfo(
+        pem=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+        common_name=_first_cn(cert.subject),
+        serial_number=format(cert.serial_number, "X"),
+        ca=issuer_cn if issuer_cn is not None else cert.issuer.rfc4514_string(),
+        not_before=cert.not_valid_before_utc,
+        expiry_time=cert.not_valid_after_utc,
+        hash_function=_hash_name(cert),
+        key_type=key_type,
+        key_size=key_size,
+        subject_key_identifier=(
+            _hex_colon(ski.digest) if isinstance(ski, x509.SubjectKeyIdentifier) else None
+        ),
+        authority_key_identifier=_hex_colon(aki_id) if aki_id is not None else None,
+        subject_alternatives=_alternatives(_extension(cert, x509.SubjectAlternativeName)),
+        is_ca=isinstance(constraints, x509.BasicConstraints) and constraints.ca,
+        is_self_signed=cert.issuer == cert.subject,
+        issuer_der=cert.issuer.public_bytes(),
+        fingerprint_sha256=_hex_colon(cert.fingerprint(hashes.SHA256())),
+    )
+
+
+def parse_certificate(text: str, *, now: datetime) -> CertificateInfo:
+    """Validate one uploaded PEM certificate and read what ONTAP keeps about it.
+
+    Dates are checked before the key type, as ONTAP reports an expired
+    certificate as expired whatever key it carries.
+    """
+    cert = load_single_pem_certificate(text)
+    try:
+        not_before, not_after = cert.not_valid_before_utc, cert.not_valid_after_utc
+    except ValueError:
+        raise _bad_certificate() from None
+    if not_after < now:
+        raise DomainError(CERT_EXPIRED, "The certificate has expired.", target="public_certificate")
+    if not_before > now:
+        raise DomainError(
+            CERT_NOT_YET_VALID,
+            "The certificates start date is later than the current date.",
+            target="public_certificate",
+        )
+    try:
+        return _describe(cert)
+    except (ValueError, UnsupportedAlgorithm):
+        raise _bad_certificate() from None
+
+
+def parse_intermediates(items: list[str], *, now: datetime) -> list[CertificateInfo]:
+    """Each intermediate gets the same scrutiny as the certificate it vouches for."""
+    return [parse_certificate(item, now=now) for item in items]
+
+
+def load_private_key(key_pem: str) -> PrivateKeyTypes:
+    """Load an unencrypted PEM key (PKCS#1, PKCS#8 or SEC1); encrypted keys count as bad."""
+    if not isinstance(key_pem, str):
+        raise _bad_key()
+    try:
+        return serialization.load_pem_private_key(key_pem.strip().encode("ascii"), password=None)
+    except (ValueError, TypeError, UnicodeError, UnsupportedAlgorithm):
+        raise _bad_key() from None
+
+
+def _spki(key: PublicKeyTypes) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def pkcs8_pem(key: PrivateKeyTypes) -> str:
+    """One canonical encoding for stored keys, whatever the user uploaded."""
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+
+
+def check_key_matches(info: CertificateInfo, key_pem: str) -> str:
+    """Refuse a private key that does not belong to the certificate; return it as PKCS#8."""
+    key = load_private_key(key_pem)
+    cert = x509.load_pem_x509_certificate(info.pem.encode("ascii"))
+    if _spki(key.public_key()) != _spki(cert.public_key()):
+        raise DomainError(
+            KEY_MISMATCH, "The certificate and private key do not match.", target="private_key"
+        )
+    return pkcs8_pem(key)
+
+
+def _invalid_expiry(value: str, reason: str = "") -> DomainError:
+    suffix = f" ({reason})" if reason else ""
+    return DomainError(
+        INVALID_VALUE,
+        f'"{value}" is an invalid value for field "expiry_time"{suffix}',
+        target="expiry_time",
+    )
+
+
+def _duration(text: str) -> timedelta | None:
+    """ISO 8601 duration with ONTAP's calendar: a year is 365 days, a month 30."""
+    match = _DURATION.fullmatch(text.upper())
+    if match is None or not any(match.groupdict().values()):
+        return None
+    parts = {name: float(v) if v else 0.0 for name, v in match.groupdict().items()}
+    return timedelta(
+        days=parts["years"] * 365 + parts["months"] * 30 + parts["weeks"] * 7 + parts["days"],
+        hours=parts["hours"],
+        minutes=parts["minutes"],
+        seconds=parts["seconds"],
+    )
+
+
+def parse_expiry(value: str, *, now: datetime) -> datetime:
+    """Turn a requested ``expiry_time`` (duration or date-time) into an absolute UTC time."""
+    if not isinstance(value, str) or not value.strip():
+        raise _invalid_expiry(str(value))
+    text = value.strip()
+    try:
+        if text[:1] in ("P", "p"):
+            delta = _duration(text)
+            if delta is None:
+                raise _invalid_expiry(value)
+            result = now + delta
+        else:
+            result = datetime.fromisoformat(text)
+            if result.tzinfo is None:
+                result = result.replace(tzinfo=UTC)
+            result = result.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _invalid_expiry(value) from None
+    if not now + MIN_LIFETIME <= result <= now + MAX_LIFETIME:
+        raise _invalid_expiry(value, "must be between 1 day and 10 years")
+    return result

@@ -1,0 +1,23 @@
+"""One module per endpoint family: its fields and its handlers."""
+
+from __future__ import annotations
+
+from ontap_ipsec.rest.resource import Resource
+
+
+def all_resources() -> list[Resource]:
+    from ontap_ipsec.resources import (
+        certificates,
+        cluster,
+        ipsec_ca_certificates,
+        jobs,
+        svms,
+    )
+
+    return [
+        cluster.resource,
+        svms.resource,
+        jobs.resource,
+        certificates.resource,
+        ipsec_ca_certificates.resource,
+    ]

@@ -1,0 +1,63 @@
+"""Cluster or SVM scope of a POST: `svm.name` / `svm.uuid` / `scope` in a body."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ontap_ipsec.rest import errors
+from ontap_ipsec.rest.errors import OntapError
+from ontap_ipsec.store.tables import CLUSTER_SCOPE, svms
+
+
+@dataclass(frozen=True)
+class Scope:
+    svm_uuid: str | None
+    svm_name: str | None
+
+    @property
+    def key(self) -> str:
+        return self.svm_uuid or CLUSTER_SCOPE
+
+    @property
+    def name(self) -> str:
+        return "svm" if self.svm_uuid else "cluster"
+
+
+def resolve(conn: Connection, body: dict[str, Any]) -> Scope:
+    """The scope a body names; an SVM named must exist, and `scope` must agree."""
+    name = body.get("svm.name")
+    uuid = body.get("svm.uuid")
+    scope = Scope(None, None)
+    if name is not None or uuid is not None:
+        stmt = sa.select(svms.c.uuid, svms.c.name)
+        if uuid is not None:
+            stmt = stmt.where(svms.c.uuid == uuid)
+        if name is not None:
+            stmt = stmt.where(svms.c.name == name)
+        row = conn.execute(stmt).first()
+        if row is None:
+            target = "svm.name" if name is not None else "svm.uuid"
+            shown = name if name is not None else uuid
+            if name is not None and uuid is not None:
+                raise OntapError(
+                    400,
+                    "262186",
+                    f'The SVM named "{name}" does not have UUID "{uuid}".',
+                    target="svm.uuid",
+                )
+            raise OntapError(400, errors.INVALID, f'SVM "{shown}" does not exist', target=target)
+        scope = Scope(row.uuid, row.name)
+    wanted = body.get("scope")
+    if wanted is not None and wanted != scope.name:
+        raise OntapError(
+            400,
+            "262186",
+            f'Field "scope" is "{wanted}", but the request names '
+            + (f'SVM "{scope.svm_name}".' if scope.svm_uuid else "no SVM."),
+            target="scope",
+        )
+    return scope

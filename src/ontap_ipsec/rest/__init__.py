@@ -1,0 +1,1 @@
+"""The ONTAP REST framework: resource-agnostic parsing, rendering and errors."""

@@ -1,0 +1,126 @@
+"""JSON body -> validated flat dict of dotted field names.
+
+ONTAP takes nested and dotted keys alike (``{"svm.name": "vs1"}`` equals
+``{"svm": {"name": "vs1"}}``) and numbers or booleans sent as strings, whatever
+the Content-Type says.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from ontap_ipsec.rest import errors
+from ontap_ipsec.rest.errors import OntapError
+from ontap_ipsec.rest.resource import Field, Resource
+
+Operation = Literal["post", "patch"]
+
+
+class _Twice(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Twice(key)
+        out[key] = value
+    return out
+
+
+def load_json(raw: bytes) -> Any:
+    """Parse JSON; None for an empty body."""
+    if not raw.strip():
+        return None
+    try:
+        text = raw.decode("utf-8")
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except _Twice as twice:
+        raise specified_twice(twice.key) from None
+    except UnicodeDecodeError:
+        raise OntapError(
+            400, errors.INVALID_JSON, "Invalid JSON input: the body is not UTF-8."
+        ) from None
+    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+        where = (
+            f" {exc.msg}: line {exc.lineno} column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
+        raise OntapError(400, errors.INVALID_JSON, f"Invalid JSON input.{where}") from None
+
+
+def specified_twice(name: str) -> OntapError:
+    return OntapError(
+        400, errors.SPECIFIED_TWICE, f'Field "{name}" was specified more than once.', target=name
+    )
+
+
+def parse_body(raw: bytes, resource: Resource, operation: Operation) -> dict[str, Any]:
+    data = load_json(raw)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise OntapError(400, errors.INVALID_JSON, "Invalid JSON input: an object was expected.")
+    flat: dict[str, Any] = {}
+    _flatten(data, "", resource, operation, flat)
+    return flat
+
+
+def _flatten(
+    data: dict[str, Any],
+    prefix: str,
+    resource: Resource,
+    operation: Operation,
+    flat: dict[str, Any],
+) -> None:
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        fld = resource.by_name.get(name)
+        if fld is not None:
+            if operation not in fld.access:
+                raise errors.cannot_set(name)
+            if name in flat:
+                raise specified_twice(name)
+            flat[name] = coerce(fld, value)
+        elif name in resource.all_prefixes and isinstance(value, dict):
+            _flatten(value, name + ".", resource, operation, flat)
+        elif name in resource.all_prefixes:
+            raise errors.invalid_body_value(name, value, "an object was expected")
+        else:
+            raise errors.unexpected_argument(name)
+
+
+def coerce(fld: Field, value: Any) -> Any:
+    """A body value as the field's type; strings stand in for numbers and booleans."""
+    if value is None:
+        return None
+    if fld.type == "integer":
+        if isinstance(value, bool):
+            raise errors.invalid_body_value(fld.name, value)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError:
+                pass
+        raise errors.invalid_body_value(fld.name, value)
+    if fld.type == "boolean":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise errors.invalid_body_value(fld.name, value)
+    if fld.type == "array":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise errors.invalid_body_value(fld.name, value, "an array of strings was expected")
+        return value
+    if not isinstance(value, str):
+        raise errors.invalid_body_value(fld.name, value)
+    if fld.enum is not None and value not in fld.enum:
+        raise errors.invalid_body_value(fld.name, value, "|".join(fld.enum))
+    return value

@@ -1,0 +1,52 @@
+"""Path -> (resource, scope, path parameters), and the Allow list of a path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ontap_ipsec.rest.errors import OntapError
+from ontap_ipsec.rest.resource import Handler, Resource
+
+
+@dataclass
+class Match:
+    resource: Resource
+    scope: str  # "collection", "instance" or "action:<name>"
+    params: dict[str, str]
+
+    def handlers(self) -> dict[str, Handler]:
+        if self.scope.startswith("action:"):
+            return self.resource.actions[self.scope[len("action:") :]]
+        return {m: h for (s, m), h in self.resource.handlers.items() if s == self.scope}
+
+    def allow(self) -> str:
+        methods = list(self.handlers())
+        if "GET" in methods:
+            methods.append("HEAD")
+        methods.append("OPTIONS")
+        return ", ".join(methods)
+
+
+class Router:
+    def __init__(self, resources: list[Resource]) -> None:
+        self.resources = resources
+        self._by_path = {r.path: r for r in resources}
+
+    def match(self, path: str) -> Match | None:
+        if len(path) > 1 and path.endswith("/"):
+            path = path[:-1]
+        resource = self._by_path.get(path)
+        if resource is not None:
+            return Match(resource, "collection", {})
+        parent, _, last = path.rpartition("/")
+        resource = self._by_path.get(parent)
+        if resource is not None and not resource.singleton and last:
+            return Match(resource, "instance", {"key": last})
+        grand, _, key = parent.rpartition("/")
+        resource = self._by_path.get(grand)
+        if resource is not None and not resource.singleton and key:
+            if last in resource.actions:
+                return Match(resource, f"action:{last}", {"key": key})
+            # An extra path segment is reported as ONTAP does.
+            raise OntapError(404, "262179", f'Unexpected argument "{last}".')
+        return None

@@ -1,0 +1,101 @@
+"""Shared fixtures: a fresh app per test on SQLite, and on PostgreSQL where storage matters."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from ontap_ipsec.app import OntapApp, create_app
+from ontap_ipsec.config import Settings
+from ontap_ipsec.inprocess import client as inprocess_client
+
+ADMIN_PASSWORD = "test-admin-pw"
+AUTH = ("admin", ADMIN_PASSWORD)
+PG_BASE = os.environ.get("ONTAP_IPSEC_TEST_PG", "postgresql+psycopg://root@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _pg_available() -> str | None:
+    try:
+        engine = sa.create_engine(PG_BASE, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+
+
+_PG_PROBLEM: str | None | bool = False
+
+
+def pg_problem() -> str | None:
+    global _PG_PROBLEM
+    if _PG_PROBLEM is False:
+        _PG_PROBLEM = _pg_available()
+    return _PG_PROBLEM  # type: ignore[return-value]
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL on a schema of its own, dropped afterwards."""
+    problem = pg_problem()
+    if problem is not None:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL must be reachable under CI: {problem}")
+        pytest.skip(f"no PostgreSQL server at {PG_BASE} ({problem})")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_BASE)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def make_settings(data_dir: Path, database: str | None = None, **kw: object) -> Settings:
+    return Settings(data_dir=data_dir, database=database, admin_password=ADMIN_PASSWORD, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    """The database URL of each backend (None = the SQLite default)."""
+    if request.param == "sqlite":
+        return None
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[OntapApp]:
+    application = create_app(make_settings(tmp_path / "data"), announce=lambda _m: None)
+    yield application
+    application.ctx.store.dispose()
+
+
+@pytest.fixture
+def api(app: OntapApp) -> Iterator[httpx.Client]:
+    """An authenticated client of a fresh SQLite-backed app, in-process."""
+    with inprocess_client(app, auth=AUTH) as c:
+        yield c
+
+
+@pytest.fixture
+def anon(app: OntapApp) -> Iterator[httpx.Client]:
+    with inprocess_client(app) as c:
+        yield c
+
+
+@pytest.fixture
+def any_api(backend: str | None, tmp_path: Path) -> Iterator[httpx.Client]:
+    """Like `api`, once on SQLite and once on PostgreSQL."""
+    application = create_app(make_settings(tmp_path / "data", backend), announce=lambda _m: None)
+    with inprocess_client(application, auth=AUTH) as c:
+        yield c
+    application.ctx.store.dispose()
