@@ -130,8 +130,9 @@ class OntapApp:
         return handler(self.ctx, request)
 
     def _authenticate(self, request: Request) -> None:
-        with self.ctx.store.read() as conn:
-            principal = self.authenticator.authenticate(conn, request.headers.get("authorization"))
+        principal = self.authenticator.authenticate(
+            self.ctx.store.reader, request.headers.get("authorization")
+        )
         if principal is None:
             raise OntapError(
                 401,

@@ -15,10 +15,12 @@ import hmac
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ontap_ipsec.store.prepared import Reader
 from ontap_ipsec.store.tables import accounts
 
 ROLES = ("admin", "readonly")
@@ -85,28 +87,34 @@ class Authenticator:
         self._key = secrets.token_bytes(32)  # per process: the cache never leaves memory
         self._verified: OrderedDict[bytes, str] = OrderedDict()
 
-    def authenticate(self, conn: Connection, header: str | None) -> Principal | None:
+    def authenticate(self, reader: Reader, header: str | None) -> Principal | None:
         creds = parse_basic(header)
         if creds is None:
             return None
         user, password = creds
-        row = conn.execute(
-            sa.select(accounts.c.password_hash, accounts.c.role, accounts.c.locked).where(
-                accounts.c.name == user
-            )
-        ).first()
-        if row is None or row.locked:
+        prepared = reader.prepare("account", _account_select)
+        rows = reader.fetch(prepared, {"name": user})
+        if not rows:
+            return None
+        stored, role, locked = rows[0]
+        if locked:
             return None
         token = hmac.new(self._key, f"{user}\0{password}".encode(), hashlib.sha256).digest()
-        if self._verified.get(token) == row.password_hash:
+        if self._verified.get(token) == stored:
             self._verified.move_to_end(token)
-            return Principal(user, row.role)
-        if not verify_password(password, row.password_hash):
+            return Principal(user, role)
+        if not verify_password(password, stored):
             return None
-        self._verified[token] = row.password_hash
+        self._verified[token] = stored
         if len(self._verified) > _CACHE_SIZE:
             self._verified.popitem(last=False)
-        return Principal(user, row.role)
+        return Principal(user, role)
+
+
+def _account_select() -> sa.Select[Any]:
+    return sa.select(accounts.c.password_hash, accounts.c.role, accounts.c.locked).where(
+        accounts.c.name == sa.bindparam("name", value=None)
+    )
 
 
 def set_password(conn: Connection, name: str, password: str, role: str = "admin") -> None:

@@ -113,4 +113,4 @@ def default_name(info: x509.CertificateInfo) -> str:
 
 
 def naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)

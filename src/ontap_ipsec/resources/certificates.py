@@ -235,7 +235,7 @@ def create(ctx: Context, request: Request) -> Response:
             conn.execute(certificate_sans.insert(), rows)
         records = None
         if query.return_records:
-            record = fetch_record(conn, resource, cert_uuid, hal=request.hal)
+            record = fetch_record(ctx.store.reader, resource, cert_uuid, hal=request.hal, conn=conn)
             records = [record] if record else []
     location = {"location": resource.instance_href(cert_uuid)}
     return Response(201, records_body(records) if records is not None else {}, location)

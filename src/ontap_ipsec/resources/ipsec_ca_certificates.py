@@ -113,7 +113,9 @@ def add(ctx: Context, request: Request) -> Response:
         records = None
         if query.return_records:
             # The seed's example answer: certificate{uuid} and svm{name,uuid}, no links.
-            record = fetch_record(conn, resource, cert_uuid, _POSTED, hal=False)
+            record = fetch_record(
+                ctx.store.reader, resource, cert_uuid, _POSTED, hal=False, conn=conn
+            )
             records = [record] if record else []
     location = {"location": resource.instance_href(cert_uuid)}
     return Response(201, records_body(records) if records is not None else {}, location)

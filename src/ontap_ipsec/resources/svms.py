@@ -205,7 +205,9 @@ def create(ctx: Context, request: Request) -> Response:
         job = jobs.record_done(conn, now, "POST /api/svm/svms", svm_uuid=svm_uuid, svm_name=name)
         records = None
         if query.return_records:
-            records = [fetch_record(conn, resource, svm_uuid, hal=request.hal) or {}]
+            records = [
+                fetch_record(ctx.store.reader, resource, svm_uuid, hal=request.hal, conn=conn) or {}
+            ]
     return jobs.job_response(
         query, job, done_status=201, records=records, location=resource.instance_href(svm_uuid)
     )

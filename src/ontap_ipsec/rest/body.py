@@ -60,9 +60,9 @@ def specified_twice(name: str) -> OntapError:
 
 
 def parse_body(raw: bytes, resource: Resource, operation: Operation) -> dict[str, Any]:
-    data = load_json(raw)
-    if data is None:
+    if not raw.strip():
         return {}
+    data = load_json(raw)
     if not isinstance(data, dict):
         raise OntapError(400, errors.INVALID_JSON, "Invalid JSON input: an object was expected.")
     flat: dict[str, Any] = {}

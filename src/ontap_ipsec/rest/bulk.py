@@ -53,11 +53,12 @@ def apply_to_matches(ctx: Context, request: Request, resource: Resource, method:
     stmt = sa.select(key.column.label("k"))
     if resource.table is not None:
         stmt = stmt.select_from(resource.table)
-    stmt = stmt.where(sqlc.where_clause(resource, query.filters)).order_by(key.column)
+    where, values = sqlc.where_clause(resource, query.filters)
+    stmt = stmt.where(where).order_by(key.column)
     if query.max_records:
         stmt = stmt.limit(query.max_records)
     with ctx.store.read() as conn:
-        keys = [row.k for row in conn.execute(stmt)]
+        keys = [row.k for row in conn.execute(stmt, values)]
     passed = "&".join(f"{k}={v}" for k, v in query.raw_params if k in _PASS_THROUGH)
     done = 0
     jobs: list[dict[str, Any]] = []

@@ -25,5 +25,5 @@ class Context:
     services: dict[str, Any] = field(default_factory=dict)  # e.g. the key vault
 
     def naive_now(self) -> datetime:
-        """UTC without tzinfo, as stored in the database."""
-        return self.now().astimezone(UTC).replace(tzinfo=None)
+        """UTC without tzinfo, to the second: as stored, shown and filtered on."""
+        return self.now().astimezone(UTC).replace(tzinfo=None, microsecond=0)

@@ -1,4 +1,9 @@
-"""Generic GET: collections and instances of any declared resource."""
+"""Generic GET: collections and instances of any declared resource.
+
+Every read is planned (values validated and bound), then its SQL is taken from
+the store's cache of compiled shapes, so a request pays for SQL compilation
+only the first time its shape is seen.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +26,10 @@ from ontap_ipsec.rest.render import (
 )
 from ontap_ipsec.rest.resource import Field, Resource
 from ontap_ipsec.store import compile as sqlc
+from ontap_ipsec.store.prepared import Reader
 
 
-class _Plan:
+class _Columns:
     """Which columns a read selects: the visible fields plus hidden helpers."""
 
     def __init__(self, resource: Resource, visible: Sequence[Field], extra: Sequence[Field]):
@@ -37,10 +43,10 @@ class _Plan:
                 seen.add(fld.name)
                 self.selected.append(fld)
         self.index = {f.name: i for i, f in enumerate(self.selected)}
+        self.key = tuple(f.name for f in self.selected)
 
-    def statement(self) -> sa.Select[Any]:
-        cols = [f.column.label(f"c{i}") for i, f in enumerate(self.selected)]
-        stmt = sa.select(*cols)
+    def select(self) -> Any:
+        stmt = sa.select(*[f.column.label(f"c{i}") for i, f in enumerate(self.selected)])
         if self.resource.table is not None:
             stmt = stmt.select_from(self.resource.table)
         return stmt
@@ -58,77 +64,100 @@ def _helper_names(resource: Resource) -> list[str]:
     return names
 
 
+def _limit() -> Any:
+    return sa.bindparam("limit", value=None, type_=sa.Integer())
+
+
 def list_records(ctx: Context, request: Request, resource: Resource) -> Response:
     query = parse_query(request.query_string, resource, "list")
     visible = projection(resource, query, instance=False)
     keys = sqlc.sort_keys(resource, query.order_by)
-    where = sqlc.where_clause(resource, query.filters)
-    with ctx.store.read() as conn:
-        if query.return_records is False:
-            return Response(200, _count_body(conn, resource, where, request))
-        plan = _Plan(resource, visible, [f for f, _ in keys])
-        stmt = plan.statement().where(where)
-        if query.start:
-            stmt = stmt.where(sqlc.cursor_condition(keys, query.start))
-        limit = query.max_records or DEFAULT_MAX_RECORDS
-        stmt = stmt.order_by(*sqlc.order_clauses(keys, resource.key)).limit(limit + 1)
-        rows = conn.execute(stmt).all()
+    plan = sqlc.Plan()
+    shape = sqlc.plan_filters(resource, query.filters, plan)
+    reader = ctx.store.reader
+    if query.return_records is False:
+        prepared = reader.prepare(
+            ("count", resource.name, shape), lambda: _count_select(resource, shape)
+        )
+        total = reader.fetch(prepared, plan.values)[0][0]
+        body: dict[str, Any] = {"num_records": total}
+        if request.hal:
+            body["_links"] = {"self": {"href": request.target}}
+        return Response(200, body)
+    cursor = sqlc.plan_cursor(keys, query.start, plan) if query.start else None
+    columns = _Columns(resource, visible, [f for f, _ in keys])
+    order = tuple((f.name, d) for f, d in keys)
+
+    def build() -> Any:
+        stmt = columns.select().where(sqlc.build_where(resource, shape))
+        if cursor is not None:
+            stmt = stmt.where(sqlc.build_cursor(keys, cursor))
+        return stmt.order_by(*sqlc.order_clauses(keys, resource.key)).limit(_limit())
+
+    prepared = reader.prepare(("list", resource.name, columns.key, shape, order, cursor), build)
+    limit = query.max_records or DEFAULT_MAX_RECORDS
+    plan.values["limit"] = limit + 1
+    rows = reader.fetch(prepared, plan.values)
     hal = request.hal
-    records = [plan.record(row, hal) for row in rows[:limit]]
+    records = [columns.record(row, hal) for row in rows[:limit]]
     link = None
     if len(rows) > limit:
-        link = next_href(request.path, query, _cursor(plan, keys, rows[limit]))
+        link = next_href(request.path, query, _cursor(columns, keys, rows[limit]))
     return Response(
         200, collection_body(records, self_href=request.target, next_href=link, hal=hal)
     )
 
 
-def _cursor(plan: _Plan, keys: Sequence[sqlc.SortKey], row: Sequence[Any]) -> dict[str, str]:
+def _count_select(resource: Resource, shape: Any) -> Any:
+    stmt = sa.select(sa.func.count())
+    if resource.table is not None:
+        stmt = stmt.select_from(resource.table)
+    return stmt.where(sqlc.build_where(resource, shape))
+
+
+def _cursor(columns: _Columns, keys: Sequence[sqlc.SortKey], row: Sequence[Any]) -> dict[str, str]:
     start: dict[str, str] = {}
     for fld, _ in keys:
-        value = row[plan.index[fld.name]]
+        value = row[columns.index[fld.name]]
         if value is not None:
             start[fld.name] = cursor_text(fld, value)
     return start
 
 
-def _count_body(conn: Connection, resource: Resource, where: Any, request: Request) -> Any:
-    stmt = sa.select(sa.func.count())
-    if resource.table is not None:
-        stmt = stmt.select_from(resource.table)
-    total = conn.execute(stmt.where(where)).scalar_one()
-    body: dict[str, Any] = {"num_records": total}
-    if request.hal:
-        body["_links"] = {"self": {"href": request.target}}
-    return body
-
-
 def get_record(ctx: Context, request: Request, resource: Resource) -> Response:
     query = parse_query(request.query_string, resource, "get")
     key_value = request.path_params.get("key")
-    with ctx.store.read() as conn:
-        record = fetch_record(conn, resource, key_value, query, hal=request.hal)
+    record = fetch_record(ctx.store.reader, resource, key_value, query, hal=request.hal)
     if record is None:
         raise errors.not_found(resource.not_found_target)
     return Response(200, record)
 
 
 def fetch_record(
-    conn: Connection,
+    reader: Reader,
     resource: Resource,
     key_value: str | None,
     query: Query | None = None,
     *,
     hal: bool = True,
+    conn: Connection | None = None,
 ) -> dict[str, Any] | None:
-    """One record by key (or the singleton), projected as an instance GET is."""
+    """One record by key (or the singleton), projected as an instance GET is.
+
+    With `conn`, it reads inside that (write) transaction.
+    """
     visible = projection(resource, query or Query(), instance=True)
-    plan = _Plan(resource, visible, [])
-    stmt = plan.statement().where(sqlc.where_clause(resource, []))
-    if resource.key is not None:
-        stmt = stmt.where(resource.key_field().column == key_value)
-    row = conn.execute(stmt.limit(1)).first()
-    return None if row is None else plan.record(row, hal)
+    columns = _Columns(resource, visible, [])
+
+    def build() -> Any:
+        stmt = columns.select().where(sqlc.build_where(resource, ()))
+        if resource.key is not None:
+            stmt = stmt.where(resource.key_field().column == sa.bindparam("key", value=None))
+        return stmt.limit(_limit())
+
+    prepared = reader.prepare(("one", resource.name, columns.key), build)
+    rows = reader.fetch(prepared, {"key": key_value, "limit": 1}, conn)
+    return columns.record(rows[0], hal) if rows else None
 
 
 def records_body(records: list[dict[str, Any]]) -> dict[str, Any]:

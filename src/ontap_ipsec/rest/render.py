@@ -43,7 +43,9 @@ def projection(resource: Resource, query: Query, *, instance: bool) -> list[Fiel
 def wire_value(fld: Field, value: Any) -> Any:
     if value is None:
         return None
-    if fld.type == "datetime" and isinstance(value, datetime):
+    if fld.type == "datetime":
+        if isinstance(value, str):  # SQLite hands back the stored text
+            value = datetime.fromisoformat(value)
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value.isoformat(timespec="seconds")

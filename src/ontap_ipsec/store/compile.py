@@ -1,5 +1,10 @@
 """Query -> SQL: ONTAP filters, ordering and keyset cursors as SQL conditions.
 
+Compilation runs in two steps so that the SQL of a query *shape* is built and
+compiled once: a plan step turns the filters and cursor into a structural key
+plus the bound values (cheap, per request), and a build step turns the key into
+SQLAlchemy clauses with named bind parameters (once per shape, then cached).
+
 Unset fields never match a comparison (ONTAP: "fields that are not set are
 generally excluded from matching queries"); only ``null`` selects them. In
 ordering, an unset value sorts before every set one.
@@ -8,6 +13,7 @@ ordering, an unset value sorts before every set one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,58 +25,115 @@ from ontap_ipsec.rest.query import Alternative, Filter
 from ontap_ipsec.rest.resource import Field, Resource
 
 SortKey = tuple[Field, bool]  # (field, descending)
+_VALUE_OPS = frozenset({"eq", "ne", "lt", "gt", "le", "ge", "like", "unlike"})
 
 
-def where_clause(resource: Resource, filters: Sequence[Filter]) -> Any:
-    conditions = [_filter(resource.by_name[f.field], f) for f in filters]
-    if resource.base_where is not None:
-        conditions.insert(0, resource.base_where)
+@dataclass
+class Plan:
+    """The shape of a query (hashable `key`) and the values it binds."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    count: int = 0
+
+    def bind(self, value: Any) -> None:
+        self.values[f"b{self.count}"] = value
+        self.count += 1
+
+
+def _bind(name: str, fld: Field) -> Any:
+    col_type = fld.column.type if fld.column is not None else sa.String()
+    return sa.bindparam(name, value=None, type_=col_type)
+
+
+# -- filters ---------------------------------------------------------------
+
+
+def plan_filters(resource: Resource, filters: Sequence[Filter], plan: Plan) -> tuple[Any, ...]:
+    """Validate and convert the filter values; return the filters' shape."""
+    shape: list[Any] = []
+    for flt in filters:
+        fld = resource.by_name[flt.field]
+        if fld.exists is None and fld.column is None:
+            shape.append((flt.field, "const", _matches_constant(fld, flt.alternatives)))
+            continue
+        element = Field(fld.name, fld.items) if fld.exists is not None else fld
+        ops = []
+        for alt in flt.alternatives:
+            ops.append(alt.op)
+            if alt.op in ("like", "unlike"):
+                plan.bind(_like_pattern(alt.value))
+            elif alt.op in _VALUE_OPS:
+                plan.bind(convert(element, alt.value))
+            elif alt.op == "range":
+                plan.bind(convert(element, alt.value))
+                plan.bind(convert(element, alt.high))
+        shape.append((flt.field, tuple(ops)))
+    return tuple(shape)
+
+
+def build_where(resource: Resource, shape: tuple[Any, ...]) -> Any:
+    counter = iter(range(1_000_000))
+    conditions = [] if resource.base_where is None else [resource.base_where]
+    for item in shape:
+        fld = resource.by_name[item[0]]
+        if item[1] == "const":
+            conditions.append(sa.true() if item[2] else sa.false())
+        elif fld.exists is not None:
+            conditions.append(sa.or_(*[_element(fld, op, counter) for op in item[1]]))
+        else:
+            conditions.append(
+                sa.or_(*[_alternative(fld, op, fld.column, counter) for op in item[1]])
+            )
     return sa.and_(sa.true(), *conditions)
 
 
-def _filter(fld: Field, flt: Filter) -> Any:
-    if fld.exists is not None:
-        return sa.or_(*[_element_alternative(fld, alt) for alt in flt.alternatives])
-    if fld.column is None:
-        return sa.true() if _matches_constant(fld, flt.alternatives) else sa.false()
-    return sa.or_(*[_alternative(fld, alt, fld.column) for alt in flt.alternatives])
-
-
-def _element_alternative(fld: Field, alt: Alternative) -> Any:
+def _element(fld: Field, op: str, counter: Any) -> Any:
     """An array matches when one of its elements does; `null` means no element."""
     assert fld.exists is not None
-    if alt.op == "null":
+    if op == "null":
         return sa.not_(fld.exists(lambda _col: sa.true()))
-    if alt.op == "notnull":
+    if op == "notnull":
         return fld.exists(lambda _col: sa.true())
     element = Field(fld.name, fld.items)
-    return fld.exists(lambda col: _alternative(element, alt, col))
+    names = _names(op, counter)
+    return fld.exists(lambda col: _compare(element, op, col, names))
 
 
-def _alternative(fld: Field, alt: Alternative, col: Any) -> Any:
-    if alt.op == "null":
+def _names(op: str, counter: Any) -> list[str]:
+    if op in _VALUE_OPS:
+        return [f"b{next(counter)}"]
+    if op == "range":
+        return [f"b{next(counter)}", f"b{next(counter)}"]
+    return []
+
+
+def _alternative(fld: Field, op: str, col: Any, counter: Any) -> Any:
+    return _compare(fld, op, col, _names(op, counter))
+
+
+def _compare(fld: Field, op: str, col: Any, names: list[str]) -> Any:
+    if op == "null":
         return col.is_(None)
-    if alt.op == "notnull":
+    if op == "notnull":
         return col.is_not(None)
-    if alt.op in ("like", "unlike"):
+    if op in ("like", "unlike"):
         text_col = col if fld.type == "string" else sa.cast(col, sa.String)
-        pattern = _like_pattern(alt.value)
-        cond = text_col.like(pattern, escape="\\")
-        return cond if alt.op == "like" else sa.and_(col.is_not(None), sa.not_(cond))
-    value = convert(fld, alt.value)
-    if alt.op == "eq":
+        cond = text_col.like(sa.bindparam(names[0], value=None, type_=sa.String()), escape="\\")
+        return cond if op == "like" else sa.and_(col.is_not(None), sa.not_(cond))
+    value = sa.bindparam(names[0], value=None, type_=col.type)
+    if op == "eq":
         return col == value
-    if alt.op == "ne":
+    if op == "ne":
         return sa.and_(col.is_not(None), col != value)
-    if alt.op == "lt":
+    if op == "lt":
         return col < value
-    if alt.op == "gt":
+    if op == "gt":
         return col > value
-    if alt.op == "le":
+    if op == "le":
         return col <= value
-    if alt.op == "ge":
+    if op == "ge":
         return col >= value
-    high = convert(fld, alt.high)
+    high = sa.bindparam(names[1], value=None, type_=col.type)
     return col.between(value, high)
 
 
@@ -121,6 +184,9 @@ def _matches_constant(fld: Field, alternatives: Sequence[Alternative]) -> bool:
     return False
 
 
+# -- ordering and cursors --------------------------------------------------
+
+
 def sort_keys(resource: Resource, order_by: Sequence[tuple[str, bool]]) -> list[SortKey]:
     keys: list[SortKey] = []
     for name, descending in order_by:
@@ -150,19 +216,31 @@ def order_clauses(keys: Sequence[SortKey], key_name: str | None) -> list[Any]:
     return clauses
 
 
-def cursor_condition(keys: Sequence[SortKey], start: dict[str, str]) -> Any:
+def plan_cursor(keys: Sequence[SortKey], start: dict[str, str], plan: Plan) -> tuple[bool, ...]:
+    """Bind the cursor's values; the shape says which sort fields it sets."""
+    known = {fld.name for fld, _ in keys}
+    for name in start:
+        if name not in known:
+            raise errors.unexpected_argument(f"start.{name}")
+    present = []
+    for i, (fld, _desc) in enumerate(keys):
+        if fld.name in start:
+            plan.values[f"c{i}"] = convert(fld, start[fld.name])
+            present.append(True)
+        else:
+            present.append(False)
+    return tuple(present)
+
+
+def build_cursor(keys: Sequence[SortKey], present: tuple[bool, ...]) -> Any:
     """Rows at or after the cursor, in the order of `keys` (nulls smallest).
 
     The cursor names the first record of the page (inclusive); a sort field
     absent from it stands for an unset value.
     """
-    known = {fld.name for fld, _ in keys}
-    for name in start:
-        if name not in known:
-            raise errors.unexpected_argument(f"start.{name}")
     values = [
-        (fld, desc, None if fld.name not in start else convert(fld, start[fld.name]))
-        for fld, desc in keys
+        (fld, desc, _bind(f"c{i}", fld) if present[i] else None)
+        for i, (fld, desc) in enumerate(keys)
     ]
     branches = []
     for i, (fld, desc, value) in enumerate(values):
@@ -188,3 +266,13 @@ def _after(fld: Field, desc: bool, value: Any) -> Any:
 
 def _after_or_at(fld: Field, desc: bool, value: Any) -> Any:
     return sa.or_(_after(fld, desc, value), _equal(fld, value))
+
+
+# -- whole statements -------------------------------------------------------
+
+
+def where_clause(resource: Resource, filters: Sequence[Filter]) -> tuple[Any, dict[str, Any]]:
+    """The WHERE clause of `filters` and the values it binds (for one-off statements)."""
+    plan = Plan()
+    shape = plan_filters(resource, filters, plan)
+    return build_where(resource, shape), plan.values

@@ -15,6 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ontap_ipsec.store.prepared import Reader
+
 
 def create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -50,6 +52,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self.reader = Reader(engine)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -65,4 +68,5 @@ class Store:
                 yield conn
 
     def dispose(self) -> None:
+        self.reader.close()
         self.engine.dispose()

@@ -22,8 +22,12 @@ def upgrade(engine: Engine) -> None:
     """Bring the schema to HEAD; a no-op costing one query when it is there."""
     if current_revision(engine) == HEAD:
         return
+    import logging
+
     from alembic import command
     from alembic.config import Config
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
