@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from ontap_ipsec import docs_page, openapi
 from ontap_ipsec.auth import Authenticator
@@ -83,6 +83,10 @@ class OntapApp:
             return _error_response(OntapError.from_domain(exc))
         except IntegrityError:
             return _error_response(errors.duplicate())
+        except DataError:
+            return _error_response(
+                OntapError(400, errors.INVALID_VALUE, "A value is invalid for its field.")
+            )
         except OperationalError:
             log.exception("database error on %s %s", request.method, request.path)
             return _error_response(
@@ -107,6 +111,8 @@ class OntapApp:
         if match is None:
             raise OntapError(404, errors.NOT_SUPPORTED, "API not found")
         request.path_params = match.params
+        if "\x00" in match.params.get("key", ""):  # no record's key holds NUL
+            raise errors.not_found(match.resource.not_found_target)
         method = "GET" if request.method == "HEAD" else request.method
         if method == "OPTIONS":
             return Response(200, None, {"allow": match.allow()})

@@ -1,172 +1,82 @@
-"""`ontap-ipsec`: serve the API, and manage its accounts."""
+"""`ontap-ipsec`: the server (`serve`, `passwd`) and ONTAP's clustershell commands."""
 
 from __future__ import annotations
 
-import argparse
-import getpass
-import logging
-import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from ontap_ipsec import __version__
-from ontap_ipsec.config import ENV_PREFIX, Settings
+from ontap_ipsec.cli import admin, completion, helptext
+from ontap_ipsec.cli.admin import build_parser, settings_from_args  # noqa: F401 - public names
+from ontap_ipsec.cli.args import (
+    HELP_TOKENS,
+    GlobalOptions,
+    HelpRequested,
+    build_tree,
+    parse_params,
+    resolve,
+    split_globals,
+)
+from ontap_ipsec.cli.commands import COMMANDS
+from ontap_ipsec.cli.errors import CliError, usage
+
+TREE = build_tree(COMMANDS)
 
 
-def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
-        "serve",
-        help="run the HTTPS server",
-        description="Serve the ONTAP REST API. Every flag can also be set with "
-        f"an {ENV_PREFIX}* environment variable (e.g. "
-        f"{ENV_PREFIX}PORT).",
-    )
-    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, help="port to listen on (default 8443)")
-    p.add_argument("--data-dir", type=Path, help="where the database, keys and TLS files live")
-    p.add_argument(
-        "--database",
-        help="SQLAlchemy URL, e.g. postgresql+psycopg://host/db (default: SQLite in the data dir)",
-    )
-    p.add_argument("--tls-cert", type=Path, help="PEM certificate to serve (with --tls-key)")
-    p.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
-    p.add_argument(
-        "--no-tls",
-        action="store_true",
-        default=None,
-        help="serve plain HTTP (not for anything but local experiments)",
-    )
-    p.add_argument("--cluster-name", help="the cluster's name (default cluster1 at first start)")
-    p.add_argument("--ontap-version", help="the ONTAP version to report (default 9.18.1)")
-    p.add_argument("--log-level", help="debug, info, warning or error (default info)")
-    p.add_argument("--access-log", action="store_true", default=None, help="log every request")
+def run_command(argv: Sequence[str]) -> int:
+    """An ONTAP-style command line; errors are printed as ONTAP prints them."""
+    opts = GlobalOptions()
+    try:
+        opts, rest = split_globals(argv)
+        if not rest or rest[0] in HELP_TOKENS:
+            print(helptext.top(COMMANDS))
+            return 0 if rest else 2
+        path, node, used = resolve(TREE, rest)
+        tokens = rest[used:]
+        if isinstance(node, dict):
+            if tokens and tokens[0] not in HELP_TOKENS:
+                raise usage(f'invalid argument "{tokens[0]}"')
+            print(helptext.directory(COMMANDS, path))
+            return 0 if tokens else 2
+        try:
+            values = parse_params(node, tokens)
+        except HelpRequested:
+            print(helptext.command(node))
+            return 0
+        from ontap_ipsec.cli.connection import Session
 
-
-def _passwd_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
-        "passwd",
-        help="create an account or set its password",
-        description="Set an account's password in the data dir's database. The "
-        "password is read from ONTAP_IPSEC_NEW_PASSWORD, else prompted.",
-    )
-    p.add_argument("account", nargs="?", default="admin")
-    p.add_argument("--role", default="admin", choices=["admin", "readonly"])
-    p.add_argument("--data-dir", type=Path)
-    p.add_argument("--database")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ontap-ipsec",
-        description="NetApp ONTAP's REST API for IPsec CA certificates, on real storage.",
-    )
-    parser.add_argument("--version", action="version", version=f"ontap-ipsec {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    _serve_parser(sub)
-    _passwd_parser(sub)
-    return parser
-
-
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    overrides = {
-        name: getattr(args, name, None)
-        for name in (
-            "host",
-            "port",
-            "data_dir",
-            "database",
-            "tls_cert",
-            "tls_key",
-            "no_tls",
-            "cluster_name",
-            "ontap_version",
-            "log_level",
-            "access_log",
-        )
-    }
-    return Settings.from_env(**overrides)
-
-
-def serve(settings: Settings) -> int:
-    import uvicorn
-
-    from ontap_ipsec.app import create_app
-    from ontap_ipsec.tls import ensure_self_signed
-
-    if (settings.tls_cert is None) != (settings.tls_key is None):
-        print("ontap-ipsec: --tls-cert and --tls-key go together", file=sys.stderr)
-        return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
-    app = create_app(settings)
-    certfile: str | None = None
-    keyfile: str | None = None
-    scheme = "http"
-    if settings.tls:
-        cert, key = settings.tls_cert, settings.tls_key
-        if cert is None or key is None:
-            cert, key = ensure_self_signed(settings.data_dir / "tls")
-        certfile, keyfile = str(cert), str(key)
-        scheme = "https"
-    print(
-        f"ontap-ipsec {__version__}: serving {scheme}://{settings.host}:{settings.port}/api "
-        f"(data in {settings.data_dir})",
-        flush=True,
-    )
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=settings.access_log,
-        http="httptools",
-        loop="uvloop",
-        lifespan="on",
-        server_header=False,
-        ssl_certfile=certfile,
-        ssl_keyfile=keyfile,
-    )
-    return 0
-
-
-def passwd(args: argparse.Namespace) -> int:
-    from ontap_ipsec import auth
-    from ontap_ipsec.store import migrate
-    from ontap_ipsec.store.engine import Store, create_engine
-
-    settings = Settings.from_env(data_dir=args.data_dir, database=args.database)
-    password = os.environ.get("ONTAP_IPSEC_NEW_PASSWORD")
-    if not password:
-        if not sys.stdin.isatty():
-            print("ontap-ipsec: set ONTAP_IPSEC_NEW_PASSWORD or run interactively", file=sys.stderr)
-            return 2
-        password = getpass.getpass(f"New password for {args.account}: ")
-        if password != getpass.getpass("Again: "):
-            print("ontap-ipsec: the passwords differ", file=sys.stderr)
-            return 1
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.database_url)
-    migrate.upgrade(engine)
-    with Store(engine).write() as conn:
-        auth.set_password(conn, args.account, password, role=args.role)
-    print(f"ontap-ipsec: password of '{args.account}' set")
-    return 0
+        session = Session(opts)
+        try:
+            return node.run(session, values)
+        finally:
+            session.close()
+    except CliError as exc:
+        print(exc.render(opts.verbose), file=sys.stderr)
+        return exc.status
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command == "serve":
+    args = list(sys.argv[1:] if argv is None else argv)
+    head = args[0] if args else ""
+    if head in ("serve", "passwd"):
+        return admin.main(args)
+    if head == "--version":
+        print(f"ontap-ipsec {__version__}")
+        return 0
+    if head == "completion":
         try:
-            settings = settings_from_args(args)
-        except ValueError as exc:
-            print(f"ontap-ipsec: {exc}", file=sys.stderr)
-            return 2
-        return serve(settings)
-    if args.command == "passwd":
-        return passwd(args)
-    return 2
+            print(completion.script(args[1] if len(args) > 1 else "bash"), end="")
+        except CliError as exc:
+            print(exc.render(False), file=sys.stderr)
+            return exc.status
+        return 0
+    if head == "__complete":
+        print("\n".join(completion.candidates(TREE, args[1:])))
+        return 0
+    return run_command(args)
 
 
 if __name__ == "__main__":

@@ -78,7 +78,10 @@ def _install(body: dict[str, Any], cert_type: str, now: datetime) -> Prepared:
             "certificates.",
             target="intermediate_certificates",
         )
-    intermediates = [c.pem for c in x509.parse_intermediates(chain, now=now)]
+    try:
+        intermediates = [c.pem for c in x509.parse_intermediates(chain, now=now)]
+    except DomainError as exc:
+        raise DomainError(exc.code, exc.message, target="intermediate_certificates") from None
     return Prepared(info, key, intermediates)
 
 
@@ -93,9 +96,9 @@ def _create(body: dict[str, Any], cert_type: str, now: datetime) -> Prepared:
         raise DomainError(
             "262186", f'Field "{field}" can only be given with "public_certificate".', target=field
         )
-    key_size = body.get("key_size") or DEFAULT_KEY_SIZE
-    hash_function = body.get("hash_function") or DEFAULT_HASH
-    not_after = x509.parse_expiry(body.get("expiry_time") or DEFAULT_EXPIRY, now=now)
+    key_size = _given(body, "key_size", DEFAULT_KEY_SIZE)
+    hash_function = _given(body, "hash_function", DEFAULT_HASH)
+    not_after = x509.parse_expiry(_given(body, "expiry_time", DEFAULT_EXPIRY), now=now)
     cert_pem, key_pem = pki.create_self_signed(
         common_name=common_name,
         key_size=key_size,
@@ -105,6 +108,12 @@ def _create(body: dict[str, Any], cert_type: str, now: datetime) -> Prepared:
         is_ca=cert_type in CA_TYPES,
     )
     return Prepared(x509.parse_certificate(cert_pem, now=now), key_pem, [])
+
+
+def _given(body: dict[str, Any], field: str, default: Any) -> Any:
+    """The value sent, even a falsy one (which the rules then judge); else the default."""
+    value = body.get(field)
+    return default if value is None else value
 
 
 def default_name(info: x509.CertificateInfo) -> str:

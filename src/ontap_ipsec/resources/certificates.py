@@ -152,17 +152,20 @@ resource = Resource(
         string(
             "public_certificate",
             t.c.public_certificate,
+            format="pem",
             access=READ_POST,
             description="The certificate in PEM; omitted on POST to create a self-signed one.",
         ),
         string(
             "private_key",
+            format="pem",
             access=POST_ONLY,
             description="Private key in PEM (install only; never returned).",
         ),
         Field(
             "intermediate_certificates",
             "array",
+            format="pem",
             access=POST_ONLY,
             description="Chain of intermediate certificates in PEM (install only).",
         ),
@@ -191,10 +194,14 @@ def create(ctx: Context, request: Request) -> Response:
     prepared = rules.prepare(body, now=now)
     info = prepared.info
     cert_uuid = str(uuid.uuid4())
-    name = body.get("name") or rules.default_name(info)
+    name = body.get("name")
+    if name is None:
+        name = rules.default_name(info)
+    elif not name.strip():
+        raise errors.invalid_body_value("name", name, "a name cannot be empty")
     key_token = vault(ctx).encrypt(prepared.private_key) if prepared.private_key else None
     with ctx.store.write() as conn:
-        scope = scopes.resolve(conn, body)
+        scope = scopes.resolve(conn, body, ctx.store.reader)
         _refuse_duplicates(conn, scope.key, name, prepared.issuer_serial)
         sans = info.subject_alternatives
         try:
@@ -225,7 +232,7 @@ def create(ctx: Context, request: Request) -> Response:
                 )
             )
         except IntegrityError:
-            raise errors.duplicate("uuid") from None
+            raise _duplicate_after_race(ctx, scope.key, name, prepared.issuer_serial) from None
         rows = [
             {"certificate_uuid": cert_uuid, "kind": k, "value": v}
             for k in SAN_KINDS
@@ -245,7 +252,23 @@ def _json_list(values: list[str] | None) -> str | None:
     return orjson.dumps(values).decode() if values else None
 
 
+def _duplicate_after_race(ctx: Context, scope_key: str, name: str, issuer_serial: str) -> Exception:
+    """A concurrent install won the unique constraint: say which one it broke."""
+    with ctx.store.read() as conn:
+        target = _duplicate_target(conn, scope_key, name, issuer_serial)
+    return errors.duplicate(target or "uuid")
+
+
 def _refuse_duplicates(conn: Connection, scope_key: str, name: str, issuer_serial: str) -> None:
+    target = _duplicate_target(conn, scope_key, name, issuer_serial)
+    if target is not None:
+        raise errors.duplicate(target)
+
+
+def _duplicate_target(
+    conn: Connection, scope_key: str, name: str, issuer_serial: str
+) -> str | None:
+    """`uuid` when the same certificate is in the scope, `name` when the name is taken."""
     same = conn.execute(
         sa.select(t.c.name, t.c.issuer_serial).where(
             t.c.scope_key == scope_key,
@@ -253,8 +276,8 @@ def _refuse_duplicates(conn: Connection, scope_key: str, name: str, issuer_seria
         )
     ).first()
     if same is None:
-        return
-    raise errors.duplicate("uuid" if same.issuer_serial == issuer_serial else "name")
+        return None
+    return "uuid" if same.issuer_serial == issuer_serial else "name"
 
 
 @resource.on("instance", "DELETE", summary="Delete a certificate that nothing uses.")
@@ -334,14 +357,15 @@ def sign(ctx: Context, request: Request) -> Response:
             target="uuid",
         )
     now = ctx.now()
-    not_after = x509.parse_expiry(body.get("expiry_time") or rules.DEFAULT_EXPIRY, now=now)
+    expiry = body.get("expiry_time")
+    not_after = x509.parse_expiry(rules.DEFAULT_EXPIRY if expiry is None else expiry, now=now)
     signed = pki.sign_csr(
         ca_cert_pem=row.public_certificate,
         ca_key_pem=vault(ctx).decrypt(row.private_key),
         csr_pem=body["signing_request"],
         not_after=not_after,
         now=now,
-        hash_function=body.get("hash_function") or rules.DEFAULT_HASH,
+        hash_function=body.get("hash_function") or rules.DEFAULT_HASH,  # enum-checked
     )
     return Response(200, {"public_certificate": signed})
 

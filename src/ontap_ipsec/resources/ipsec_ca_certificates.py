@@ -85,6 +85,32 @@ def not_installed() -> OntapError:
     return OntapError(400, NOT_INSTALLED, "CA certificate is not installed.")
 
 
+def _bind(name: str) -> Any:
+    return sa.bindparam(name, value=None)
+
+
+# The statements of the two writes, compiled once (see store/prepared.py).
+_STATEMENTS: dict[str, Any] = {
+    "installed_ca": lambda: sa.select(certificates.c.is_ca).where(
+        certificates.c.uuid == _bind("uuid"), certificates.c.scope_key == _bind("scope")
+    ),
+    "listed": lambda: sa.select(t.c.certificate_uuid).where(t.c.certificate_uuid == _bind("uuid")),
+    "installed": lambda: sa.select(certificates.c.uuid).where(certificates.c.uuid == _bind("uuid")),
+    "insert": lambda: t.insert().values(
+        certificate_uuid=_bind("uuid"),
+        svm_uuid=_bind("svm"),
+        scope_key=_bind("scope"),
+        is_ca=sa.true(),
+        created=sa.bindparam("created", value=None, type_=sa.DateTime()),
+    ),
+    "delete": lambda: t.delete().where(t.c.certificate_uuid == _bind("uuid")),
+}
+
+
+def _prepared(ctx: Context, name: str) -> Any:
+    return ctx.store.reader.prepare(("ipsec", name), _STATEMENTS[name])
+
+
 @resource.on("collection", "POST", summary="Add a CA certificate to IPsec.")
 def add(ctx: Context, request: Request) -> Response:
     query = parse_query(request.query_string, resource, "post")
@@ -92,30 +118,27 @@ def add(ctx: Context, request: Request) -> Response:
     cert_uuid = body.get("certificate.uuid")
     if cert_uuid is None:
         raise errors.missing_value("certificate.uuid")
+    reader = ctx.store.reader
     with ctx.store.write() as conn:
-        scope = scopes.resolve(conn, body)
-        if not _installed_ca(conn, cert_uuid, scope.key):
+        scope = scopes.resolve(conn, body, reader)
+        if not _installed_ca(ctx, conn, cert_uuid, scope.key):
             raise not_installed()
-        if _listed(conn, cert_uuid):
+        if reader.fetch(_prepared(ctx, "listed"), {"uuid": cert_uuid}, conn):
             raise errors.duplicate("certificate.uuid")
+        values = {
+            "uuid": cert_uuid,
+            "svm": scope.svm_uuid,
+            "scope": scope.key,
+            "created": ctx.naive_now(),
+        }
         try:
-            conn.execute(
-                t.insert().values(
-                    certificate_uuid=cert_uuid,
-                    svm_uuid=scope.svm_uuid,
-                    scope_key=scope.key,
-                    is_ca=True,
-                    created=ctx.naive_now(),
-                )
-            )
+            reader.change(_prepared(ctx, "insert"), values, conn)
         except IntegrityError:
-            raise errors.duplicate("certificate.uuid") from None
+            raise _lost_race(ctx, cert_uuid) from None
         records = None
         if query.return_records:
             # The seed's example answer: certificate{uuid} and svm{name,uuid}, no links.
-            record = fetch_record(
-                ctx.store.reader, resource, cert_uuid, _POSTED, hal=False, conn=conn
-            )
+            record = fetch_record(reader, resource, cert_uuid, _POSTED, hal=False, conn=conn)
             records = [record] if record else []
     location = {"location": resource.instance_href(cert_uuid)}
     return Response(201, records_body(records) if records is not None else {}, location)
@@ -124,32 +147,33 @@ def add(ctx: Context, request: Request) -> Response:
 _POSTED = parse_query("fields=certificate.uuid", resource, "get")
 
 
-def _installed_ca(conn: Connection, cert_uuid: Any, scope_key: str) -> bool:
-    row = conn.execute(
-        sa.select(certificates.c.is_ca).where(
-            certificates.c.uuid == cert_uuid, certificates.c.scope_key == scope_key
-        )
-    ).first()
-    return row is not None and bool(row.is_ca)
+def _installed_ca(ctx: Context, conn: Connection, cert_uuid: str, scope_key: str) -> bool:
+    """Whether `cert_uuid` is an installed CA certificate of that scope."""
+    values = {"uuid": cert_uuid, "scope": scope_key}
+    found = ctx.store.reader.fetch(_prepared(ctx, "installed_ca"), values, conn)
+    return bool(found) and bool(found[0][0])
 
 
-def _listed(conn: Connection, cert_uuid: Any) -> bool:
-    stmt = sa.select(t.c.certificate_uuid).where(t.c.certificate_uuid == cert_uuid)
-    return conn.execute(stmt).first() is not None
+def _lost_race(ctx: Context, cert_uuid: str) -> OntapError:
+    """The database refused the insert after the checks passed: a concurrent change won.
+
+    Either the same entry was added meanwhile, or the certificate was deleted.
+    """
+    with ctx.store.read() as conn:
+        listed = ctx.store.reader.fetch(_prepared(ctx, "listed"), {"uuid": cert_uuid}, conn)
+    return errors.duplicate("certificate.uuid") if listed else not_installed()
 
 
 @resource.on("instance", "DELETE", summary="Remove a CA certificate from IPsec.")
 def remove(ctx: Context, request: Request) -> Response:
     parse_query(request.query_string, resource, "delete")
     cert_uuid = request.path_params["key"]
+    reader = ctx.store.reader
     with ctx.store.write() as conn:
-        deleted = conn.execute(t.delete().where(t.c.certificate_uuid == cert_uuid)).rowcount
-        if deleted:
+        if reader.change(_prepared(ctx, "delete"), {"uuid": cert_uuid}, conn):
             return Response(200, {})
-        installed = conn.execute(
-            sa.select(certificates.c.uuid).where(certificates.c.uuid == cert_uuid)
-        ).first()
-    if installed is not None:
+        installed = reader.fetch(_prepared(ctx, "installed"), {"uuid": cert_uuid}, conn)
+    if installed:
         raise OntapError(
             404,
             NOT_IN_IPSEC,

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from ontap_ipsec.rest import errors
 from ontap_ipsec.rest.errors import OntapError
+from ontap_ipsec.store.prepared import Reader
 from ontap_ipsec.store.tables import CLUSTER_SCOPE, svms
 
 
@@ -27,18 +28,27 @@ class Scope:
         return "svm" if self.svm_uuid else "cluster"
 
 
-def resolve(conn: Connection, body: dict[str, Any]) -> Scope:
+def _svm_select(by_uuid: bool, by_name: bool) -> Any:
+    stmt = sa.select(svms.c.uuid, svms.c.name)
+    if by_uuid:
+        stmt = stmt.where(svms.c.uuid == sa.bindparam("uuid", value=None))
+    if by_name:
+        stmt = stmt.where(svms.c.name == sa.bindparam("name", value=None))
+    return stmt
+
+
+def resolve(conn: Connection, body: dict[str, Any], reader: Reader) -> Scope:
     """The scope a body names; an SVM named must exist, and `scope` must agree."""
     name = body.get("svm.name")
     uuid = body.get("svm.uuid")
     scope = Scope(None, None)
     if name is not None or uuid is not None:
-        stmt = sa.select(svms.c.uuid, svms.c.name)
-        if uuid is not None:
-            stmt = stmt.where(svms.c.uuid == uuid)
-        if name is not None:
-            stmt = stmt.where(svms.c.name == name)
-        row = conn.execute(stmt).first()
+        by_uuid, by_name = uuid is not None, name is not None
+        prepared = reader.prepare(
+            ("svm-scope", by_uuid, by_name), lambda: _svm_select(by_uuid, by_name)
+        )
+        rows = reader.fetch(prepared, {"uuid": uuid, "name": name}, conn)
+        row = rows[0] if rows else None
         if row is None:
             target = "svm.name" if name is not None else "svm.uuid"
             shown = name if name is not None else uuid
@@ -50,7 +60,7 @@ def resolve(conn: Connection, body: dict[str, Any]) -> Scope:
                     target="svm.uuid",
                 )
             raise OntapError(400, errors.INVALID, f'SVM "{shown}" does not exist', target=target)
-        scope = Scope(row.uuid, row.name)
+        scope = Scope(row[0], row[1])
     wanted = body.get("scope")
     if wanted is not None and wanted != scope.name:
         raise OntapError(

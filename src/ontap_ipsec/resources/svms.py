@@ -129,6 +129,18 @@ resource = Resource(
             description="Whether file system analytics is enabled on new volumes.",
         ),
         Field(
+            "storage.limit",
+            "integer",
+            constant=0,
+            description="Maximum storage of the SVM's volumes in bytes (0: no limit).",
+        ),
+        Field(
+            "storage.limit_threshold_alert",
+            "integer",
+            constant=90,
+            description="Percentage of the storage limit at which an alert is sent.",
+        ),
+        Field(
             "auto_enable_activity_tracking",
             "boolean",
             constant=False,

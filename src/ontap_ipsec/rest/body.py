@@ -118,9 +118,25 @@ def coerce(fld: Field, value: Any) -> Any:
     if fld.type == "array":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise errors.invalid_body_value(fld.name, value, "an array of strings was expected")
+        for item in value:
+            _check_text(fld, item)
         return value
     if not isinstance(value, str):
         raise errors.invalid_body_value(fld.name, value)
     if fld.enum is not None and value not in fld.enum:
         raise errors.invalid_body_value(fld.name, value, "|".join(fld.enum))
+    _check_text(fld, value)
     return value
+
+
+def _check_text(fld: Field, value: str) -> None:
+    """Refuse what no backend can store faithfully: NUL, and text over the column's size."""
+    if "\x00" in value and fld.format != "pem":  # PEM fields are judged by their parser
+        raise errors.invalid_body_value(
+            fld.name, value.replace("\x00", "\\0"), "NUL characters are not allowed"
+        )
+    length = getattr(getattr(fld.column, "type", None), "length", None)
+    if length is not None and len(value) > length:
+        raise errors.invalid_body_value(
+            fld.name, value[:40] + "...", f"at most {length} characters"
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
-from urllib.parse import unquote
+from urllib.parse import unquote_plus
 
 from ontap_ipsec.rest import errors
 from ontap_ipsec.rest.errors import OntapError
@@ -92,8 +92,8 @@ def parse_query(query_string: str, resource: Resource, operation: Operation) -> 
     query = Query(raw_params=split_raw(query_string))
     control = _CONTROL[operation]
     for raw_key, raw_value in query.raw_params:
-        key = unquote(raw_key)
-        value = unquote(raw_value)
+        key = unquote_plus(raw_key)
+        value = unquote_plus(raw_value)
         if key.startswith("start.") and operation == "list":
             query.start[key[len("start.") :]] = value
         elif key in control:
@@ -117,9 +117,12 @@ def parse_query(query_string: str, resource: Resource, operation: Operation) -> 
 
 def _apply_control(query: Query, key: str, value: str) -> None:
     if key == "fields":
-        query.fields = (query.fields or []) + _split_list(value)
+        # An empty `fields=` asks for nothing in particular: the default fields.
+        items = _split_list(value)
+        if items:
+            query.fields = (query.fields or []) + items
     elif key == "order_by":
-        for item in _split_list(value.replace("+", " ")):
+        for item in _split_list(value):
             query.order_by.append(_parse_order_item(item))
     elif key == "max_records":
         query.max_records = _parse_int(key, value, low=1, high=None)

@@ -46,7 +46,8 @@ class _Columns:
         self.key = tuple(f.name for f in self.selected)
 
     def select(self) -> Any:
-        stmt = sa.select(*[f.column.label(f"c{i}") for i, f in enumerate(self.selected)])
+        columns = [f.column.label(f"c{i}") for i, f in enumerate(self.selected)]
+        stmt = sa.select(*columns) if columns else sa.select(sa.literal(1).label("c0"))
         if self.resource.table is not None:
             stmt = stmt.select_from(self.resource.table)
         return stmt

@@ -12,6 +12,7 @@ ordering, an unset value sorts before every set one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,6 +60,11 @@ def plan_filters(resource: Resource, filters: Sequence[Filter], plan: Plan) -> t
         element = Field(fld.name, fld.items) if fld.exists is not None else fld
         ops = []
         for alt in flt.alternatives:
+            if "\x00" in alt.value or "\x00" in alt.high:
+                # No stored value holds NUL: an equality never matches, a negation
+                # matches every set value.
+                ops.append("notnull" if alt.op in ("ne", "unlike") else "never")
+                continue
             ops.append(alt.op)
             if alt.op in ("like", "unlike"):
                 plan.bind(_like_pattern(alt.value))
@@ -112,6 +118,8 @@ def _alternative(fld: Field, op: str, col: Any, counter: Any) -> Any:
 
 
 def _compare(fld: Field, op: str, col: Any, names: list[str]) -> Any:
+    if op == "never":
+        return sa.false()
     if op == "null":
         return col.is_(None)
     if op == "notnull":
@@ -162,8 +170,10 @@ def convert(fld: Field, value: str) -> Any:
 
 
 def parse_datetime(name: str, value: str) -> datetime:
+    # A '+' sent unencoded in a query string arrives as a space ("...T10:00:00 02:00").
+    text = re.sub(r" (\d\d:?\d\d)$", r"+\1", value.strip()).replace("Z", "+00:00")
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         raise errors.invalid_query_value(name, value, "<ISO 8601 date-time>") from None
     if parsed.tzinfo is not None:
@@ -172,16 +182,44 @@ def parse_datetime(name: str, value: str) -> datetime:
 
 
 def _matches_constant(fld: Field, alternatives: Sequence[Alternative]) -> bool:
+    """Evaluate a filter on a field whose value is the same for every record."""
     value = fld.constant
     unset = value is None or value == []
-    for alt in alternatives:
-        if alt.op == "null" and unset:
-            return True
-        if alt.op == "notnull" and not unset:
-            return True
-        if alt.op == "eq" and not unset and str(value).lower() == alt.value.lower():
-            return True
-    return False
+    return any(_constant_alternative(fld, alt, value, unset) for alt in alternatives)
+
+
+def _constant_alternative(fld: Field, alt: Alternative, value: Any, unset: bool) -> bool:
+    if alt.op == "null":
+        return unset
+    if alt.op == "notnull":
+        return not unset
+    if alt.op in ("like", "unlike"):
+        matched = not unset and _wildcard(alt.value).fullmatch(_text(value)) is not None
+        return matched if alt.op == "like" else (not unset and not matched)
+    wanted = convert(fld, alt.value)
+    if unset or "\x00" in alt.value:
+        return False
+    if alt.op == "range":
+        return bool(wanted <= value <= convert(fld, alt.high))
+    compare = {
+        "eq": value == wanted,
+        "ne": value != wanted,
+        "lt": value < wanted,
+        "gt": value > wanted,
+        "le": value <= wanted,
+        "ge": value >= wanted,
+    }
+    return bool(compare[alt.op])
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
 
 
 # -- ordering and cursors --------------------------------------------------

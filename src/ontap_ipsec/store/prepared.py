@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 _CACHE_SIZE = 512
 
@@ -78,7 +79,11 @@ class Reader:
         """All rows; on `conn` (inside a transaction) or on the thread's read connection."""
         params = prepared.parameters(values)
         if conn is not None:
-            return conn.exec_driver_sql(prepared.sql, params).all()
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute(prepared.sql, params)
+            rows = cursor.fetchall() if cursor.description else []
+            cursor.close()
+            return rows
         raw = self._connection()
         try:
             cursor = raw.cursor()
@@ -90,11 +95,23 @@ class Reader:
             self._drop()
             raise
 
+    def change(self, prepared: Prepared, values: dict[str, Any], conn: Connection) -> int:
+        """Run a prepared INSERT/UPDATE/DELETE inside `conn`'s transaction; rows affected."""
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        params = prepared.parameters(values)
+        try:
+            cursor.execute(prepared.sql, params)
+            return int(cursor.rowcount)
+        except self.engine.dialect.loaded_dbapi.IntegrityError as exc:
+            raise IntegrityError(prepared.sql, params, exc) from exc
+        finally:
+            cursor.close()
+
     def _connection(self) -> Any:
         raw = getattr(self._local, "conn", None)
         if raw is None:
             pooled = self.engine.raw_connection()
-            driver = pooled.driver_connection
+            driver: Any = pooled.driver_connection
             if self.engine.dialect.name == "postgresql":
                 driver.autocommit = True
             self._local.pooled = pooled

@@ -1,0 +1,8 @@
+"""Every ONTAP-style command, by family."""
+
+from __future__ import annotations
+
+from ontap_ipsec.cli.commands import certificate, ipsec, vserver
+from ontap_ipsec.cli.spec import Command
+
+COMMANDS: tuple[Command, ...] = (*vserver.COMMANDS, *certificate.COMMANDS, *ipsec.COMMANDS)

@@ -1,0 +1,130 @@
+"""/docs/api/openapi.json and the /docs/api page."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from ontap_ipsec.resources.svms import resource as svm_resource
+
+PATHS = ["/api/cluster", "/api/svm/svms", "/api/svm/svms/{uuid}", "/api/cluster/jobs"]
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+@pytest.fixture(scope="module")
+def document(module_api: httpx.Client) -> dict[str, Any]:
+    response = module_api.get("/docs/api/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    return json.loads(response.content)
+
+
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            if method in HTTP_METHODS:
+                yield path, method, op
+
+
+def refs(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key == "$ref":
+                yield child
+            else:
+                yield from refs(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from refs(child)
+
+
+def test_openapi_version_is_3_0(document: dict[str, Any]) -> None:
+    assert re.fullmatch(r"3\.0\.\d+", document["openapi"])
+    assert document["info"]["title"]
+    assert document["info"]["version"]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_openapi_has_the_path(document: dict[str, Any], path: str) -> None:
+    assert "get" in document["paths"][path]
+
+
+def test_openapi_methods_match_the_routes(document: dict[str, Any]) -> None:
+    assert set(document["paths"]["/api/cluster"]) & HTTP_METHODS == {"get"}
+    assert set(document["paths"]["/api/svm/svms"]) & HTTP_METHODS == {
+        "get", "post", "patch", "delete",
+    }
+    assert set(document["paths"]["/api/svm/svms/{uuid}"]) & HTTP_METHODS == {
+        "get", "patch", "delete",
+    }
+    assert set(document["paths"]["/api/cluster/jobs"]) & HTTP_METHODS == {"get"}
+
+
+def test_every_gettable_svm_field_is_a_query_parameter_of_the_collection_get(
+    document: dict[str, Any],
+) -> None:
+    params = {
+        p["name"] for p in document["paths"]["/api/svm/svms"]["get"]["parameters"]
+        if p["in"] == "query"
+    }
+    missing = [name for name in svm_resource.gettable_names if name not in params]
+    assert missing == []
+    assert {"fields", "max_records", "return_records", "return_timeout", "order_by"} <= params
+
+
+def test_parameters_are_unique_per_operation(document: dict[str, Any]) -> None:
+    for path, method, op in operations(document):
+        keys = [(p["name"], p["in"]) for p in op.get("parameters", [])]
+        assert len(keys) == len(set(keys)), f"{method} {path} repeats a parameter"
+
+
+def test_path_templates_declare_their_parameters(document: dict[str, Any]) -> None:
+    for path, method, op in operations(document):
+        templated = set(re.findall(r"{([^}]+)}", path))
+        declared = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
+        assert templated == declared, f"{method} {path}"
+        assert all(p["required"] for p in op.get("parameters", []) if p["in"] == "path")
+
+
+def test_every_operation_has_responses_and_a_unique_id(document: dict[str, Any]) -> None:
+    ids = [op["operationId"] for _, _, op in operations(document)]
+    assert len(ids) == len(set(ids))
+    for path, method, op in operations(document):
+        assert op["responses"], f"{method} {path}"
+
+
+def test_every_reference_resolves(document: dict[str, Any]) -> None:
+    for ref in refs(document):
+        assert ref.startswith("#/")
+        node: Any = document
+        for part in ref[2:].split("/"):
+            assert part in node, ref
+            node = node[part]
+
+
+def test_openapi_document_validates(document: dict[str, Any]) -> None:
+    validator = pytest.importorskip(
+        "openapi_spec_validator",
+        reason="openapi-spec-validator is not installed; the structural checks above stand in",
+    )
+    validate = getattr(validator, "validate", None) or validator.validate_spec
+    validate(document)
+
+
+def test_docs_page_is_html_mentioning_the_svm_path(module_api: httpx.Client) -> None:
+    response = module_api.get("/docs/api")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "/api/svm/svms" in response.text
+    assert "/api/cluster/jobs" in response.text
+
+
+def test_docs_refuse_writes(module_api: httpx.Client) -> None:
+    response = module_api.post("/docs/api", content=b"{}")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "3"

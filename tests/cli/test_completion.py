@@ -1,0 +1,60 @@
+"""`ontap-ipsec completion bash`: a script whose candidates come from the program."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from tests.cli.conftest import BIN, run_cli
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def complete(*words: str) -> list[str]:
+    """Load the printed script into bash and ask it to complete `words` (last = partial)."""
+    if shutil.which("bash") is None:
+        if IN_CI:
+            pytest.fail("bash is needed to test the completion script")
+        pytest.skip("no bash on this machine")
+    script = run_cli("completion", "bash").stdout
+    quoted = " ".join(f"'{w}'" for w in ("ontap-ipsec", *words))
+    program = (
+        f"{script}\nCOMP_WORDS=({quoted}); COMP_CWORD={len(words)}; "
+        '_ontap_ipsec_complete; printf "%s\\n" "${COMPREPLY[@]}"'
+    )
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
+    out = subprocess.run(
+        ["bash", "-c", program], capture_output=True, text=True, env=env, timeout=60, check=True
+    ).stdout
+    return [line.strip() for line in out.splitlines() if line.strip()]
+
+
+def test_bash_completion_lists_the_commands():
+    assert complete("") == ["security", "vserver", "serve", "passwd", "completion"]
+    assert complete("security", "") == ["certificate", "ipsec"]
+    assert complete("security", "ipsec", "ca-certificate", "") == ["add", "remove", "show"]
+    assert complete("sec", "cert", "") == ["create", "delete", "install", "show"]
+
+
+def test_bash_completion_lists_parameters_and_their_values():
+    assert complete("security", "ipsec", "ca-certificate", "add", "-") == [
+        "-vserver",
+        "-ca-certs",
+    ]
+    assert complete("security", "certificate", "install", "-type", "server") == [
+        "server",
+        "server-ca",
+    ]
+    assert complete("vserver", "show", "-fields", "uuid,admin") == ["uuid,admin-state"]
+    assert complete("--output", "") == ["table", "json"]
+
+
+def test_only_bash_is_offered():
+    result = run_cli("completion", "fish")
+    assert (result.returncode, result.stderr) == (
+        2,
+        'Error: no completion for "fish": only bash is supported\n',
+    )

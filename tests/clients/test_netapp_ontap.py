@@ -1,0 +1,228 @@
+"""NetApp's Python client library (netapp_ontap) against `ontap-ipsec serve` over HTTPS.
+
+Every call below is the library's own: it builds the URLs, bodies and queries,
+follows Location headers and `_links.next`, and polls jobs. Each test works in
+SVMs of its own, so the module shares one server.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests import certs
+from tests.clients.conftest import ServerProcess, require_module
+
+require_module("netapp_ontap", "pip install netapp-ontap; it is in the test extra")
+
+from netapp_ontap import HostConnection  # noqa: E402
+from netapp_ontap.error import NetAppRestError  # noqa: E402
+from netapp_ontap.resources import (  # noqa: E402
+    Cluster,
+    IpsecCaCertificate,
+    SecurityCertificate,
+    Svm,
+)
+
+
+@pytest.fixture
+def connection(server: ServerProcess, no_ca_bundle: None) -> Iterator[HostConnection]:
+    with HostConnection(
+        server.host,
+        port=server.port,
+        username=server.username,
+        password=server.password,
+        verify=False,
+    ) as conn:
+        yield conn
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+def ca_pem(cn: str) -> str:
+    cert, _key = certs.make_ca("p256", cn)
+    return certs.pem(cert)
+
+
+def make_svm(name: str | None = None) -> Svm:
+    svm = Svm(name=name or unique("vs"))
+    svm.post(hydrate=True)
+    return svm
+
+
+def install_ca(name: str, svm: str | None = None) -> SecurityCertificate:
+    fields: dict[str, Any] = {
+        "type": "server_ca",
+        "public_certificate": ca_pem(f"{name} CA"),
+        "name": name,
+    }
+    if svm is not None:
+        fields["svm"] = {"name": svm}
+    cert = SecurityCertificate(**fields)
+    cert.post(hydrate=True)
+    return cert
+
+
+def error_of(exc: NetAppRestError) -> dict[str, Any]:
+    response = exc.http_err_response
+    assert response is not None, exc
+    return response.http_response.json()["error"]  # type: ignore[no-any-return]
+
+
+def test_cluster_get_reports_the_server_version(connection: HostConnection) -> None:
+    cluster = Cluster()
+    cluster.get(fields="version")
+
+    assert cluster.version.generation == 9
+    assert (cluster.version.major, cluster.version.minor) == (18, 1)
+    assert cluster.version.full.startswith("NetApp Release 9.18.1")
+
+
+def test_svm_post_waits_for_its_job_then_find_and_delete(connection: HostConnection) -> None:
+    name = unique("vs")
+    created = Svm(name=name)
+    response = created.post(poll=False)
+
+    assert response.http_response.status_code == 202
+    assert response.is_job
+    done = response.poll()
+    assert "/api/cluster/jobs/" in done.http_response.url
+    assert done.http_response.json()["state"] == "success"
+    assert created.uuid  # from the Location header
+    hydrated = make_svm()  # post(hydrate=True): polls the job, then GETs the SVM
+    assert hydrated.state == "running" and hydrated.ipspace.name == "Default"
+    found = Svm.find(name=name)
+    assert found is not None and found.uuid == created.uuid and found.name == name
+
+    found.delete()
+
+    assert Svm.find(name=name) is None
+
+
+def test_security_certificate_installs_cas_at_cluster_and_svm_scope(
+    connection: HostConnection,
+) -> None:
+    svm = make_svm()
+    at_svm = install_ca(unique("ca"), svm=svm.name)
+    at_cluster = install_ca(unique("ca"))
+
+    assert at_svm.scope == "svm" and at_svm.svm.name == svm.name and at_svm.svm.uuid == svm.uuid
+    assert at_svm.type == "server_ca" and at_svm.common_name == f"{at_svm.name} CA"
+    assert at_cluster.scope == "cluster" and not hasattr(at_cluster, "svm")
+    found = SecurityCertificate.find(name=at_svm.name, **{"svm.name": svm.name})
+    assert found is not None and found.uuid == at_svm.uuid
+    assert found.public_certificate.startswith("-----BEGIN CERTIFICATE-----")
+    listed = {c.uuid: c for c in SecurityCertificate.get_collection(fields="*")}
+    assert listed[at_svm.uuid].svm.name == svm.name
+    assert listed[at_cluster.uuid].scope == "cluster"
+    before = SecurityCertificate.count_collection()
+    assert before == len(listed)
+    assert SecurityCertificate.count_collection(**{"svm.name": svm.name}) == 1
+
+    at_svm.delete()
+    at_cluster.delete()
+
+    assert SecurityCertificate.count_collection() == before - 2
+    assert SecurityCertificate.find(name=at_svm.name, **{"svm.name": svm.name}) is None
+
+
+def test_ipsec_ca_certificate_lifecycle_at_both_scopes(connection: HostConnection) -> None:
+    svm = make_svm()
+    svm_cas = [install_ca(unique("ca"), svm=svm.name) for _ in range(3)]
+    cluster_ca = install_ca(unique("ca"))
+
+    entries = []
+    for ca in svm_cas:
+        entry = IpsecCaCertificate(certificate={"uuid": ca.uuid}, svm={"name": svm.name})
+        entry.post(hydrate=True)
+        entries.append(entry)
+    cluster_entry = IpsecCaCertificate(certificate={"uuid": cluster_ca.uuid})
+    cluster_entry.post(hydrate=True)
+
+    assert entries[0].scope == "svm"
+    assert (entries[0].svm.name, entries[0].svm.uuid) == (svm.name, svm.uuid)
+    assert cluster_entry.scope == "cluster" and not hasattr(cluster_entry, "svm")
+
+    fetched = IpsecCaCertificate(certificate={"uuid": svm_cas[1].uuid})
+    fetched.get()
+    assert fetched.certificate.uuid == svm_cas[1].uuid and fetched.svm.name == svm.name
+
+    in_svm = list(IpsecCaCertificate.get_collection(fields="*", **{"svm.name": svm.name}))
+    assert sorted(e.certificate.uuid for e in in_svm) == sorted(c.uuid for c in svm_cas)
+    assert all(e.scope == "svm" for e in in_svm)
+    cluster_scoped = {
+        e.certificate.uuid for e in IpsecCaCertificate.get_collection(scope="cluster")
+    }
+    assert cluster_ca.uuid in cluster_scoped
+
+    everything = {e.certificate.uuid for e in IpsecCaCertificate.get_collection()}
+    paged = [e.certificate.uuid for e in IpsecCaCertificate.get_collection(max_records=1)]
+    assert len(paged) == len(everything) >= 4  # one page per record, every page walked
+    assert set(paged) == everything
+    assert IpsecCaCertificate.count_collection() == len(everything)
+    assert IpsecCaCertificate.count_collection(**{"svm.name": svm.name}) == 3
+
+    found = IpsecCaCertificate.find(**{"certificate.uuid": cluster_ca.uuid})
+    assert found is not None and found.scope == "cluster"
+    found.delete()
+    assert IpsecCaCertificate.find(**{"certificate.uuid": cluster_ca.uuid}) is None
+
+    entries[0].delete()
+    assert IpsecCaCertificate.count_collection(**{"svm.name": svm.name}) == 2
+    response = IpsecCaCertificate.delete_collection(**{"svm.name": svm.name})
+
+    assert response.http_response.json()["num_records"] == 2
+    assert IpsecCaCertificate.count_collection(**{"svm.name": svm.name}) == 0
+    assert everything - {e.certificate.uuid for e in IpsecCaCertificate.get_collection()} == {
+        c.uuid for c in [*svm_cas, cluster_ca]
+    }
+
+
+def test_ipsec_post_of_a_certificate_not_installed_raises_66257304(
+    connection: HostConnection,
+) -> None:
+    entry = IpsecCaCertificate(certificate={"uuid": str(uuid.uuid4())})
+
+    with pytest.raises(NetAppRestError) as info:
+        entry.post()
+
+    assert info.value.status_code == 400
+    assert str(info.value).endswith(": CA certificate is not installed.")
+    assert error_of(info.value)["code"] == "66257304"
+
+
+def test_ipsec_get_of_an_entry_not_present_raises_entry_doesnt_exist(
+    connection: HostConnection,
+) -> None:
+    cert = install_ca(unique("ca"))
+
+    with pytest.raises(NetAppRestError) as info:
+        IpsecCaCertificate(certificate={"uuid": cert.uuid}).get()
+
+    assert info.value.status_code == 404
+    assert str(info.value).endswith(": entry doesn't exist")
+    assert error_of(info.value)["code"] == "4"
+    cert.delete()
+
+
+def test_deleting_a_certificate_ipsec_uses_raises_52560272(connection: HostConnection) -> None:
+    cert = install_ca(unique("ca"))
+    IpsecCaCertificate(certificate={"uuid": cert.uuid}).post()
+
+    with pytest.raises(NetAppRestError) as info:
+        cert.delete()
+
+    error = error_of(info.value)
+    assert error["code"] == "52560272"
+    assert str(info.value).endswith(
+        ": The certificate could not be removed due to being in use by one or more subsystems."
+    )
+    assert SecurityCertificate.find(uuid=cert.uuid) is not None
+    IpsecCaCertificate(certificate={"uuid": cert.uuid}).delete()
+    cert.delete()
+    assert SecurityCertificate.find(uuid=cert.uuid) is None
