@@ -99,7 +99,9 @@ class Authenticator:
         stored, role, locked = rows[0]
         if locked:
             return None
-        token = hmac.new(self._key, f"{user}\0{password}".encode(), hashlib.sha256).digest()
+        token = hashlib.blake2b(
+            f"{user}\0{password}".encode(), key=self._key, digest_size=32
+        ).digest()
         if self._verified.get(token) == stored:
             self._verified.move_to_end(token)
             return Principal(user, role)

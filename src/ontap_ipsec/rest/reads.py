@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import util as sa_util
 
 from ontap_ipsec.rest import errors
 from ontap_ipsec.rest.context import Context
@@ -27,6 +28,20 @@ from ontap_ipsec.rest.render import (
 from ontap_ipsec.rest.resource import Field, Resource
 from ontap_ipsec.store import compile as sqlc
 from ontap_ipsec.store.prepared import Reader
+
+_COLUMNS: dict[Any, _Columns] = {}
+
+
+def _columns(resource: Resource, visible: Sequence[Field], extra: Sequence[Field]) -> _Columns:
+    """The (memoised) column plan of a projection."""
+    key = (id(resource), tuple(f.name for f in visible), tuple(f.name for f in extra))
+    found = _COLUMNS.get(key)
+    if found is None:
+        found = _Columns(resource, visible, extra)
+        if len(_COLUMNS) > 4096:
+            _COLUMNS.clear()
+        _COLUMNS[key] = found
+    return found
 
 
 class _Columns:
@@ -44,6 +59,8 @@ class _Columns:
                 self.selected.append(fld)
         self.index = {f.name: i for i, f in enumerate(self.selected)}
         self.key = tuple(f.name for f in self.selected)
+        self._visible_at = [None if f.column is None else self.index[f.name] for f in self.visible]
+        self._hidden_at = list(self.index.items())
 
     def select(self) -> Any:
         columns = [f.column.label(f"c{i}") for i, f in enumerate(self.selected)]
@@ -53,8 +70,8 @@ class _Columns:
         return stmt
 
     def record(self, row: Sequence[Any], hal: bool) -> dict[str, Any]:
-        values = [None if f.column is None else row[self.index[f.name]] for f in self.visible]
-        hidden = {name: row[i] for name, i in self.index.items()}
+        values = [None if i is None else row[i] for i in self._visible_at]
+        hidden = {name: row[i] for name, i in self._hidden_at}
         return build_record(self.resource, self.visible, values, hidden, hal=hal)
 
 
@@ -86,7 +103,7 @@ def list_records(ctx: Context, request: Request, resource: Resource) -> Response
             body["_links"] = {"self": {"href": request.target}}
         return Response(200, body)
     cursor = sqlc.plan_cursor(keys, query.start, plan) if query.start else None
-    columns = _Columns(resource, visible, [f for f, _ in keys])
+    columns = _columns(resource, visible, [f for f, _ in keys])
     order = tuple((f.name, d) for f, d in keys)
 
     def build() -> Any:
@@ -110,10 +127,18 @@ def list_records(ctx: Context, request: Request, resource: Resource) -> Response
 
 
 def _count_select(resource: Resource, shape: Any) -> Any:
+    where = sqlc.build_where(resource, shape)
+    table = resource.table
+    # A LEFT OUTER JOIN to a unique key adds no rows: when no filter reads the
+    # joined table, count the base table alone.
+    if isinstance(table, sa.Join) and table.isouter:
+        used = set(sa_util.find_tables(where, check_columns=True, include_joins=False))
+        if used <= {table.left}:
+            table = table.left
     stmt = sa.select(sa.func.count())
-    if resource.table is not None:
-        stmt = stmt.select_from(resource.table)
-    return stmt.where(sqlc.build_where(resource, shape))
+    if table is not None:
+        stmt = stmt.select_from(table)
+    return stmt.where(where)
 
 
 def _cursor(columns: _Columns, keys: Sequence[sqlc.SortKey], row: Sequence[Any]) -> dict[str, str]:
@@ -148,7 +173,7 @@ def fetch_record(
     With `conn`, it reads inside that (write) transaction.
     """
     visible = projection(resource, query or Query(), instance=True)
-    columns = _Columns(resource, visible, [])
+    columns = _columns(resource, visible, [])
 
     def build() -> Any:
         stmt = columns.select().where(sqlc.build_where(resource, ()))

@@ -13,9 +13,28 @@ from ontap_ipsec.rest import errors
 from ontap_ipsec.rest.query import Query
 from ontap_ipsec.rest.resource import Field, Resource
 
+_PROJECTIONS: dict[Any, list[Field]] = {}
+
 
 def projection(resource: Resource, query: Query, *, instance: bool) -> list[Field]:
-    """The fields a response carries, in declaration order."""
+    """The fields a response carries, in declaration order (memoised per query shape)."""
+    key = (
+        id(resource),
+        None if query.fields is None else tuple(query.fields),
+        tuple(query.filtered_fields),
+        query.ignore_unknown_fields,
+        instance,
+    )
+    found = _PROJECTIONS.get(key)
+    if found is None:
+        found = _projection(resource, query, instance=instance)
+        if len(_PROJECTIONS) > 4096:
+            _PROJECTIONS.clear()
+        _PROJECTIONS[key] = found
+    return found
+
+
+def _projection(resource: Resource, query: Query, *, instance: bool) -> list[Field]:
     wanted: set[str] = set()
     if query.fields is None:
         if instance:

@@ -303,6 +303,9 @@ def _after(fld: Field, desc: bool, value: Any) -> Any:
 
 
 def _after_or_at(fld: Field, desc: bool, value: Any) -> Any:
+    if value is not None and not getattr(fld.column, "nullable", True):
+        # A column that is never null: the plain range an index serves directly.
+        return fld.column <= value if desc else fld.column >= value
     return sa.or_(_after(fld, desc, value), _equal(fld, value))
 
 

@@ -32,11 +32,12 @@ class Prepared:
         merged = dict(self.static)
         merged.update(values)
         for name, process in self.processors.items():
-            if name in merged and merged[name] is not None:
-                merged[name] = process(merged[name])
+            value = merged.get(name)
+            if value is not None:
+                merged[name] = process(value)
         if self.names is None:
             return merged
-        return tuple(merged[n] for n in self.names)
+        return tuple([merged[n] for n in self.names])
 
 
 class Reader:
@@ -50,15 +51,13 @@ class Reader:
         self._opened: list[Any] = []  # every pooled connection handed to a thread
 
     def prepare(self, key: Any, build: Callable[[], Any]) -> Prepared:
-        with self._lock:
-            found = self._cache.get(key)
-            if found is not None:
-                self._cache.move_to_end(key)
-                return found
+        found = self._cache.get(key)  # a plain read: safe under the GIL, no lock on hits
+        if found is not None:
+            return found
         prepared = self._compile(build())
         with self._lock:
             self._cache[key] = prepared
-            if len(self._cache) > _CACHE_SIZE:
+            while len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return prepared
 
@@ -84,7 +83,7 @@ class Reader:
             rows = cursor.fetchall() if cursor.description else []
             cursor.close()
             return rows
-        raw = self._connection()
+        raw = self._local.__dict__.get("conn") or self._connection()
         try:
             cursor = raw.cursor()
             cursor.execute(prepared.sql, params)
