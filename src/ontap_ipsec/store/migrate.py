@@ -24,10 +24,9 @@ def upgrade(engine: Engine) -> None:
         return
     import logging
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # before import: it logs then
     from alembic import command
     from alembic.config import Config
-
-    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
