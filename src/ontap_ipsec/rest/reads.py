@@ -19,7 +19,7 @@ from ontap_ipsec.rest.context import Context
 from ontap_ipsec.rest.http import Request, Response
 from ontap_ipsec.rest.query import DEFAULT_MAX_RECORDS, Query, parse_query
 from ontap_ipsec.rest.render import (
-    build_record,
+    RecordShape,
     collection_body,
     cursor_text,
     next_href,
@@ -59,8 +59,7 @@ class _Columns:
                 self.selected.append(fld)
         self.index = {f.name: i for i, f in enumerate(self.selected)}
         self.key = tuple(f.name for f in self.selected)
-        self._visible_at = [None if f.column is None else self.index[f.name] for f in self.visible]
-        self._hidden_at = list(self.index.items())
+        self.shape = RecordShape(resource, self.visible, self.index)
 
     def select(self) -> Any:
         columns = [f.column.label(f"c{i}") for i, f in enumerate(self.selected)]
@@ -70,9 +69,7 @@ class _Columns:
         return stmt
 
     def record(self, row: Sequence[Any], hal: bool) -> dict[str, Any]:
-        values = [None if i is None else row[i] for i in self._visible_at]
-        hidden = {name: row[i] for name, i in self._hidden_at}
-        return build_record(self.resource, self.visible, values, hidden, hal=hal)
+        return self.shape.build(row, hal)
 
 
 def _helper_names(resource: Resource) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -59,59 +59,93 @@ def _projection(resource: Resource, query: Query, *, instance: bool) -> list[Fie
     return [f for f in resource.fields if f.name in wanted and f.gettable]
 
 
-def wire_value(fld: Field, value: Any) -> Any:
-    if value is None:
-        return None
-    if fld.type == "datetime":
-        if isinstance(value, str):  # SQLite hands back the stored text
-            value = datetime.fromisoformat(value)
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.isoformat(timespec="seconds")
-    if fld.type == "integer":
-        return int(value)
-    if fld.type == "boolean":
-        return bool(value)
-    if fld.type == "array" and isinstance(value, str):
+def _datetime_wire(value: Any) -> str:
+    if isinstance(value, str):  # SQLite hands back the stored text
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return str(value.isoformat(timespec="seconds"))
+
+
+def _array_wire(value: Any) -> Any:
+    if isinstance(value, str):
         return orjson.loads(value) or None
     return value
 
 
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "datetime": _datetime_wire,
+    "integer": int,
+    "boolean": bool,
+    "array": _array_wire,
+}
+
+
 def cursor_text(fld: Field, value: Any) -> str:
-    wire = wire_value(fld, value)
+    convert = _CONVERTERS.get(fld.type)
+    wire = convert(value) if convert is not None else value
     if isinstance(wire, bool):
         return "true" if wire else "false"
     return str(wire)
 
 
-def build_record(
-    resource: Resource,
-    fields: Sequence[Field],
-    values: Sequence[Any],
-    hidden: dict[str, Any],
-    *,
-    hal: bool,
-) -> dict[str, Any]:
-    """Nest dotted names; leave unset fields out; add the HAL links."""
-    record: dict[str, Any] = {}
-    for fld, raw in zip(fields, values, strict=True):
-        value = fld.constant if fld.has_constant else wire_value(fld, raw)
-        if value is None:
-            continue
-        _put(record, fld.parts, value)
-    if hal:
-        for link in resource.links:
-            target = record.get(link.prefix)
-            key_value = hidden.get(link.key)
-            if isinstance(target, dict) and key_value is not None:
-                target["_links"] = {"self": {"href": link.template.format(key_value)}}
-        if resource.key is not None and resource.self_links:
-            key_value = hidden.get(resource.key)
-            if key_value is not None:
-                record["_links"] = {"self": {"href": resource.instance_href(key_value)}}
+class RecordShape:
+    """How a row becomes a record, worked out once per projection.
+
+    Nests dotted names, leaves unset fields out and adds the HAL links.
+    """
+
+    def __init__(self, resource: Resource, visible: Sequence[Field], index: dict[str, int]):
+        self.steps = [
+            (
+                fld.parts,
+                None if fld.column is None else index[fld.name],
+                fld.constant if fld.has_constant else None,
+                _CONVERTERS.get(fld.type),
+            )
+            for fld in visible
+        ]
+        self.links = [
+            (link.prefix, link.template, index[link.key])
+            for link in resource.links
+            if link.key in index
+        ]
+        self.self_at: int | None = None
+        self.self_href: str | None = None
+        if resource.key is not None and resource.self_links and resource.key in index:
+            self.self_at = index[resource.key]
+            self.self_href = resource.path + "/{}"
         elif resource.singleton:
-            record["_links"] = {"self": {"href": resource.path}}
-    return record
+            self.self_href = resource.path
+
+    def build(self, row: Sequence[Any], hal: bool) -> dict[str, Any]:
+        record: dict[str, Any] = {}
+        for parts, at, constant, convert in self.steps:
+            if at is None:
+                value = constant
+            else:
+                value = row[at]
+                if value is not None and convert is not None:
+                    value = convert(value)
+            if value is None:
+                continue
+            if len(parts) == 1:
+                record[parts[0]] = value
+            else:
+                _put(record, parts, value)
+        if hal:
+            for prefix, template, at in self.links:
+                target = record.get(prefix)
+                key_value = row[at]
+                if key_value is not None and isinstance(target, dict):
+                    target["_links"] = {"self": {"href": template.format(key_value)}}
+            if self.self_href is not None:
+                if self.self_at is None:
+                    record["_links"] = {"self": {"href": self.self_href}}
+                elif row[self.self_at] is not None:
+                    href = self.self_href.format(row[self.self_at])
+                    record["_links"] = {"self": {"href": href}}
+        return record
 
 
 def _put(record: dict[str, Any], parts: tuple[str, ...], value: Any) -> None:
