@@ -14,7 +14,6 @@ from typing import Any
 import orjson
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
-from ontap_ipsec import docs_page, openapi
 from ontap_ipsec.auth import Authenticator
 from ontap_ipsec.config import Settings
 from ontap_ipsec.domain.errors import DomainError
@@ -49,6 +48,8 @@ class OntapApp:
     @property
     def openapi_bytes(self) -> bytes:
         if self._openapi is None:
+            from ontap_ipsec import openapi  # built on first use: start-up need not pay
+
             self._openapi = orjson.dumps(openapi.document(self.router.resources, self.ctx))
         return self._openapi
 
@@ -161,7 +162,9 @@ class OntapApp:
         if path == "/docs/api/openapi.json":
             return Response(200, self.openapi_bytes, content_type="application/json")
         if path == "/docs/api":
-            page = docs_page.render(openapi.document(self.router.resources, self.ctx))
+            from ontap_ipsec import docs_page
+
+            page = docs_page.render(orjson.loads(self.openapi_bytes))
             return Response(200, page.encode(), content_type="text/html; charset=utf-8")
         raise OntapError(404, errors.NOT_SUPPORTED, "API not found")
 

@@ -4,34 +4,44 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 from ontap_ipsec import __version__
-from ontap_ipsec.cli import admin, completion, helptext
+from ontap_ipsec.cli import admin
 from ontap_ipsec.cli.admin import build_parser, settings_from_args  # noqa: F401 - public names
-from ontap_ipsec.cli.args import (
-    HELP_TOKENS,
-    GlobalOptions,
-    HelpRequested,
-    build_tree,
-    parse_params,
-    resolve,
-    split_globals,
-)
-from ontap_ipsec.cli.commands import COMMANDS
-from ontap_ipsec.cli.errors import CliError, usage
 
-TREE = build_tree(COMMANDS)
+
+@cache
+def command_tree() -> Any:
+    """The clustershell commands, loaded only when a client command runs (not for `serve`)."""
+    from ontap_ipsec.cli.args import build_tree
+    from ontap_ipsec.cli.commands import COMMANDS
+
+    return build_tree(COMMANDS)
 
 
 def run_command(argv: Sequence[str]) -> int:
     """An ONTAP-style command line; errors are printed as ONTAP prints them."""
+    from ontap_ipsec.cli import helptext
+    from ontap_ipsec.cli.args import (
+        HELP_TOKENS,
+        GlobalOptions,
+        HelpRequested,
+        parse_params,
+        resolve,
+        split_globals,
+    )
+    from ontap_ipsec.cli.commands import COMMANDS
+    from ontap_ipsec.cli.errors import CliError, usage
+
     opts = GlobalOptions()
     try:
         opts, rest = split_globals(argv)
         if not rest or rest[0] in HELP_TOKENS:
             print(helptext.top(COMMANDS))
             return 0 if rest else 2
-        path, node, used = resolve(TREE, rest)
+        path, node, used = resolve(command_tree(), rest)
         tokens = rest[used:]
         if isinstance(node, dict):
             if tokens and tokens[0] not in HELP_TOKENS:
@@ -66,6 +76,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if head == "--version":
         print(f"ontap-ipsec {__version__}")
         return 0
+    if head in ("completion", "__complete"):
+        return _completion(head, args)
+    return run_command(args)
+
+
+def _completion(head: str, args: list[str]) -> int:
+    from ontap_ipsec.cli import completion
+    from ontap_ipsec.cli.errors import CliError
+
     if head == "completion":
         try:
             print(completion.script(args[1] if len(args) > 1 else "bash"), end="")
@@ -73,10 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(exc.render(False), file=sys.stderr)
             return exc.status
         return 0
-    if head == "__complete":
-        print("\n".join(completion.candidates(TREE, args[1:])))
-        return 0
-    return run_command(args)
+    print("\n".join(completion.candidates(command_tree(), args[1:])))
+    return 0
 
 
 if __name__ == "__main__":
