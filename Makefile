@@ -22,11 +22,11 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	tests/prepare.sh
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src
 
 bench: $(STAMP)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ontap_ipsec.resources import scope as scopes
@@ -23,6 +22,7 @@ from ontap_ipsec.rest.http import Request, Response
 from ontap_ipsec.rest.query import parse_query
 from ontap_ipsec.rest.reads import enable_reads, fetch_record, records_body
 from ontap_ipsec.rest.resource import READ_POST, Link, Resource, string, uuid_field
+from ontap_ipsec.store.prepared import Conn
 from ontap_ipsec.store.tables import CLUSTER_SCOPE, certificates, svms
 from ontap_ipsec.store.tables import ipsec_ca_certificates as t
 
@@ -119,7 +119,7 @@ def add(ctx: Context, request: Request) -> Response:
     if cert_uuid is None:
         raise errors.missing_value("certificate.uuid")
     reader = ctx.store.reader
-    with ctx.store.write() as conn:
+    with reader.transaction() as conn:
         scope = scopes.resolve(conn, body, reader)
         if not _installed_ca(ctx, conn, cert_uuid, scope.key):
             raise not_installed()
@@ -147,7 +147,7 @@ def add(ctx: Context, request: Request) -> Response:
 _POSTED = parse_query("fields=certificate.uuid", resource, "get")
 
 
-def _installed_ca(ctx: Context, conn: Connection, cert_uuid: str, scope_key: str) -> bool:
+def _installed_ca(ctx: Context, conn: Conn, cert_uuid: str, scope_key: str) -> bool:
     """Whether `cert_uuid` is an installed CA certificate of that scope."""
     values = {"uuid": cert_uuid, "scope": scope_key}
     found = ctx.store.reader.fetch(_prepared(ctx, "installed_ca"), values, conn)
@@ -169,7 +169,7 @@ def remove(ctx: Context, request: Request) -> Response:
     parse_query(request.query_string, resource, "delete")
     cert_uuid = request.path_params["key"]
     reader = ctx.store.reader
-    with ctx.store.write() as conn:
+    with reader.transaction() as conn:
         if reader.change(_prepared(ctx, "delete"), {"uuid": cert_uuid}, conn):
             return Response(200, {})
         installed = reader.fetch(_prepared(ctx, "installed"), {"uuid": cert_uuid}, conn)

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from ontap_ipsec.rest import errors
 from ontap_ipsec.rest.errors import OntapError
-from ontap_ipsec.store.prepared import Reader
+from ontap_ipsec.store.prepared import Conn, Reader
 from ontap_ipsec.store.tables import CLUSTER_SCOPE, svms
 
 
@@ -37,7 +36,7 @@ def _svm_select(by_uuid: bool, by_name: bool) -> Any:
     return stmt
 
 
-def resolve(conn: Connection, body: dict[str, Any], reader: Reader) -> Scope:
+def resolve(conn: Conn, body: dict[str, Any], reader: Reader) -> Scope:
     """The scope a body names; an SVM named must exist, and `scope` must agree."""
     name = body.get("svm.name")
     uuid = body.get("svm.uuid")

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 from sqlalchemy.sql import util as sa_util
 
 from ontap_ipsec.rest import errors
@@ -27,7 +26,7 @@ from ontap_ipsec.rest.render import (
 )
 from ontap_ipsec.rest.resource import Field, Resource
 from ontap_ipsec.store import compile as sqlc
-from ontap_ipsec.store.prepared import Reader
+from ontap_ipsec.store.prepared import Conn, Reader
 
 _COLUMNS: dict[Any, _Columns] = {}
 
@@ -163,7 +162,7 @@ def fetch_record(
     query: Query | None = None,
     *,
     hal: bool = True,
-    conn: Connection | None = None,
+    conn: Conn | None = None,
 ) -> dict[str, Any] | None:
     """One record by key (or the singleton), projected as an instance GET is.
 

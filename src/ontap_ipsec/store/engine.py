@@ -19,11 +19,13 @@ from ontap_ipsec.store.prepared import Reader
 
 
 def create_engine(url: str) -> Engine:
+    # Threads keep a connection each for prepared reads and writes (store/prepared.py):
+    # past the pool's size, connections are opened as needed rather than waited for.
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False}, max_overflow=-1)
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=True, max_overflow=-1)
 
 
 def _configure_sqlite(engine: Engine) -> None:

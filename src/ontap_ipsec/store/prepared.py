@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,14 +43,18 @@ class Prepared:
 
 
 class Reader:
-    """Prepared statements by shape, and a per-thread autocommit read connection."""
+    """Prepared statements by shape, run on per-thread driver connections.
+
+    Reads use an autocommit connection; :meth:`transaction` gives hot write paths a
+    connection of their own with explicit transactions.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._cache: OrderedDict[Any, Prepared] = OrderedDict()
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._opened: list[Any] = []  # every pooled connection handed to a thread
+        self._held: weakref.WeakSet[_Held] = weakref.WeakSet()  # connections threads hold
 
     def prepare(self, key: Any, build: Callable[[], Any]) -> Prepared:
         found = self._cache.get(key)  # a plain read: safe under the GIL, no lock on hits
@@ -73,30 +79,22 @@ class Reader:
         return Prepared(str(compiled), names, compiled.construct_params(), processors)
 
     def fetch(
-        self, prepared: Prepared, values: dict[str, Any], conn: Connection | None = None
+        self, prepared: Prepared, values: dict[str, Any], conn: Conn | None = None
     ) -> Sequence[Any]:
-        """All rows; on `conn` (inside a transaction) or on the thread's read connection."""
+        """All rows; inside `conn`'s transaction, or on the thread's read connection."""
         params = prepared.parameters(values)
         if conn is not None:
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            cursor.execute(prepared.sql, params)
-            rows = cursor.fetchall() if cursor.description else []
-            cursor.close()
-            return rows
-        raw = self._local.__dict__.get("conn") or self._connection()
+            return _rows(_driver(conn), prepared.sql, params)
+        raw = self._local.__dict__.get("reads") or self._open("reads", autocommit=True)
         try:
-            cursor = raw.cursor()
-            cursor.execute(prepared.sql, params)
-            rows = cursor.fetchall()
-            cursor.close()
-            return rows
+            return _rows(raw, prepared.sql, params)
         except self.engine.dialect.loaded_dbapi.OperationalError:
-            self._drop()
+            self._drop("reads")
             raise
 
-    def change(self, prepared: Prepared, values: dict[str, Any], conn: Connection) -> int:
+    def change(self, prepared: Prepared, values: dict[str, Any], conn: Conn) -> int:
         """Run a prepared INSERT/UPDATE/DELETE inside `conn`'s transaction; rows affected."""
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = _driver(conn).cursor()
         params = prepared.parameters(values)
         try:
             cursor.execute(prepared.sql, params)
@@ -106,31 +104,92 @@ class Reader:
         finally:
             cursor.close()
 
-    def _connection(self) -> Any:
-        raw = getattr(self._local, "conn", None)
-        if raw is None:
-            pooled = self.engine.raw_connection()
-            driver: Any = pooled.driver_connection
-            if self.engine.dialect.name == "postgresql":
-                driver.autocommit = True
-            self._local.pooled = pooled
-            self._local.conn = raw = driver
-            with self._lock:
-                self._opened.append(pooled)
-        return raw
+    @contextmanager
+    def transaction(self) -> Iterator[RawTransaction]:
+        """One write transaction on the thread's own write connection, without SQLAlchemy's
+        per-transaction overhead; for handlers that only run prepared statements."""
+        raw = self._local.__dict__.get("writes") or self._open("writes", autocommit=False)
+        try:
+            if self.engine.dialect.name == "sqlite":
+                raw.execute("BEGIN IMMEDIATE")  # take the write lock before reading
+            yield RawTransaction(raw)
+        except BaseException as exc:
+            try:
+                raw.rollback()
+            except Exception:  # noqa: BLE001 - a broken connection is replaced below
+                self._drop("writes")
+            if isinstance(exc, self.engine.dialect.loaded_dbapi.OperationalError):
+                self._drop("writes")
+            raise
+        else:
+            raw.commit()
 
-    def _drop(self) -> None:
-        pooled = getattr(self._local, "pooled", None)
-        self._local.conn = None
-        self._local.pooled = None
-        if pooled is not None:
-            pooled.invalidate()
+    def _open(self, role: str, *, autocommit: bool) -> Any:
+        held = _Held(
+            self.engine.raw_connection(), postgres=self.engine.dialect.name == "postgresql"
+        )
+        if held.postgres:
+            held.driver.autocommit = autocommit
+        setattr(self._local, role, held.driver)
+        setattr(self._local, role + "_held", held)
+        self._held.add(held)
+        return held.driver
+
+    def _drop(self, role: str) -> None:
+        held = getattr(self._local, role + "_held", None)
+        setattr(self._local, role, None)
+        setattr(self._local, role + "_held", None)
+        if held is not None:
+            held.discard()
 
     def close(self) -> None:
-        """Close every read connection, whichever thread opened it."""
+        """Close every connection handed out, whichever thread holds it."""
         with self._lock:
-            opened, self._opened = self._opened, []
+            held, self._held = list(self._held), weakref.WeakSet()
             self._local = threading.local()
-        for pooled in opened:
-            with contextlib.suppress(Exception):  # closing is best effort
-                pooled.invalidate()
+        for one in held:
+            one.discard()
+
+
+class _Held:
+    """A pooled connection kept by one thread; back to the pool when the thread ends."""
+
+    def __init__(self, pooled: Any, *, postgres: bool) -> None:
+        self.pooled = pooled
+        self.driver: Any = pooled.driver_connection
+        self.postgres = postgres
+
+    def discard(self) -> None:
+        with contextlib.suppress(Exception):  # closing is best effort
+            self.pooled.invalidate()
+
+    def __del__(self) -> None:  # the thread's locals are gone: return the connection
+        with contextlib.suppress(Exception):
+            if self.postgres:
+                self.driver.autocommit = False
+            self.pooled.close()
+
+
+class RawTransaction:
+    """A driver connection inside a transaction begun by :meth:`Reader.transaction`."""
+
+    def __init__(self, driver: Any) -> None:
+        self.driver = driver
+
+
+Conn = Connection | RawTransaction
+
+
+def _driver(conn: Conn) -> Any:
+    if isinstance(conn, RawTransaction):
+        return conn.driver
+    return conn.connection.driver_connection
+
+
+def _rows(driver: Any, sql: str, params: Any) -> Sequence[Any]:
+    cursor = driver.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+    finally:
+        cursor.close()
