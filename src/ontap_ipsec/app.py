@@ -169,6 +169,8 @@ class OntapApp:
         raise OntapError(404, errors.NOT_SUPPORTED, "API not found")
 
     async def _send(self, send: Send, request: Request, response: Response) -> None:
+        if not request.hal and isinstance(response.body, dict):
+            response.body = _without_links(response.body)
         body, content_type = response.encode(request.hal)
         headers = list(BASE_HEADERS)
         if content_type:
@@ -180,6 +182,23 @@ class OntapApp:
         await send(
             {"type": "http.response.body", "body": b"" if request.method == "HEAD" else body}
         )
+
+
+def _without_links(body: dict[str, Any]) -> dict[str, Any]:
+    """`Accept: application/json`: no HAL links anywhere but the collection's `next`."""
+    out = {k: _strip(v) for k, v in body.items() if k != "_links"}
+    following = body.get("_links", {}).get("next") if isinstance(body.get("_links"), dict) else None
+    if following is not None:
+        out["_links"] = {"next": following}
+    return out
+
+
+def _strip(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k != "_links"}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
 
 
 def _json_is_empty_object(raw: bytes) -> bool:

@@ -149,3 +149,18 @@ def test_accept_json_on_post_drops_links_of_returned_records(api: httpx.Client) 
     body = response.json()
     assert link_paths(body["records"]) == []
     assert body["records"][0]["name"] == "lj"
+
+
+def test_accept_json_drops_the_job_links_of_an_svm_post(api: httpx.Client) -> None:
+    response = api.post(
+        "/api/svm/svms", json={"name": "plain"}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 202
+    assert set(response.json()["job"]) == {"uuid"}
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_hal_keeps_the_job_links_of_an_svm_post(api: httpx.Client) -> None:
+    response = api.post("/api/svm/svms", json={"name": "hal"})
+    job = response.json()["job"]
+    assert job["_links"]["self"]["href"] == f"/api/cluster/jobs/{job['uuid']}"
