@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/profile_app.py instance|collection20|collection1000|writes|lastpage [N]
 
-Builds a data dir like bench/run.py's (1,000 entries in 50 SVMs; `lastpage`:
+Builds a data dir like the harness's (bench/harness/) (1,000 entries in 50 SVMs; `lastpage`:
 100,000 in 1,000 SVMs), drives N requests through ontap_ipsec.inprocess, and
 prints pyinstrument's call tree (the app's own share of a request's cost).
 Needs `pip install pyinstrument` in the venv.
@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import run  # noqa: E402
+from harness.constants import IPSEC, PASSWORD  # noqa: E402
+from harness.data import make_data_dir  # noqa: E402
+from harness.phases.reads import read_urls  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
 from seed import seed  # noqa: E402
-
-IPSEC = run.IPSEC
 
 
 def main() -> int:
@@ -33,15 +33,15 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="ontap-prof-") as tmp:
         data = Path(tmp)
-        engine = run.make_data_dir(data)
+        engine = make_data_dir(data)
         if scenario == "lastpage":
             seeded = seed(engine, n_svms=1000, listed_per_svm=100)
         else:
             seeded = seed(engine, n_svms=50, listed_per_svm=20, unlisted_per_svm=8)
         engine.dispose()
         app = create_app(Settings(data_dir=data), announce=lambda _: None)
-        http = client(app, auth=("admin", run.PASSWORD))
-        urls = run.read_urls(seeded.listed[len(seeded.listed) // 2][1])
+        http = client(app, auth=("admin", PASSWORD))
+        urls = read_urls(seeded.listed[len(seeded.listed) // 2][1])
         if scenario == "lastpage":
             url: str | None = f"{IPSEC}?max_records=100"
             last = url

@@ -1,0 +1,94 @@
+"""4: 100,000 entries across 1,000 SVMs: paging, filter, count, peak RSS."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from ..constants import AUTH, IPSEC
+from ..context import Ctx, log
+from ..data import make_data_dir
+from ..rounds import interleaved
+from ..servers import running
+
+# each measure against the first page, by p50: (measure, key of the ratio)
+AGAINST_FIRST = (
+    ("last_page", "ratio_last_first"),
+    ("filtered", "ratio_filtered_first"),
+    ("count", "ratio_count_first"),
+)
+
+
+def walk(base: str, first: str, limit: int) -> dict[str, Any]:
+    """Follow `_links.next` from `first` to the last page (at most `limit` pages)."""
+    import httpx
+
+    pages = 0
+    records = 0
+    last = first
+    t0 = time.perf_counter()
+    with httpx.Client(base_url=base, verify=False, headers=AUTH, timeout=60) as client:
+        url: str | None = first
+        while url is not None:
+            r = client.get(url)
+            r.raise_for_status()
+            body = r.json()
+            pages += 1
+            records += len(body["records"])
+            last = url
+            url = body.get("_links", {}).get("next", {}).get("href")
+            if pages > limit:  # bounded whatever the server says
+                raise RuntimeError("next links do not end")
+    seconds = round(time.perf_counter() - t0, 2)
+    return {"pages": pages, "records": records, "seconds": seconds, "last": last}
+
+
+def memory_mib(pid: int) -> dict[str, float]:
+    """VmHWM and VmRSS of a process, in MiB."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(("VmHWM:", "VmRSS:")):
+            key, value = line.split(":", 1)
+            out[key] = int(value.split()[0]) / 1024
+    return out
+
+
+def run(c: Ctx, n_svms: int, per_svm: int) -> None:
+    data_dir = c.work / "scale"
+    engine = make_data_dir(data_dir)
+    from seed import seed
+
+    log(f"scale: seeding {n_svms * per_svm} entries across {n_svms} SVMs (SQLAlchemy Core)")
+    t0 = time.perf_counter()
+    seeded = seed(engine, n_svms=n_svms, listed_per_svm=per_svm)
+    engine.dispose()
+    out: dict[str, Any] = {
+        "entries": len(seeded.listed),
+        "svms": n_svms,
+        "seed_seconds": round(time.perf_counter() - t0, 1),
+    }
+    c.results["scale"] = out
+    filter_svm = f"svm{min(421, n_svms - 1):04d}"
+    with running(c, kind="cli", app="ours", data_dir=data_dir, tls=True) as ours:
+        first = f"{IPSEC}?max_records=100"
+        log("scale: following next links from the first page to the last")
+        walked = walk(ours.base, first, n_svms * per_svm)
+        last = walked.pop("last")
+        out["walk"] = walked
+        urls = {
+            "first_page": first,
+            "last_page": last,
+            "filtered": f"{IPSEC}?svm.name={filter_svm}",
+            "count": f"{IPSEC}?return_records=false",
+        }
+        log("scale: first page, last page, filtered, count (1 connection each, interleaved)")
+        measured = interleaved(
+            c, {name: {"url": ours.base + path, "conns": 1} for name, path in urls.items()}
+        )
+        for name, path in urls.items():
+            out[name] = {**measured[name], "url": path}
+        for name, key in AGAINST_FIRST:
+            out[key] = out[name]["p50_ms"] / out["first_page"]["p50_ms"]
+        out.update(memory_mib(ours.pid))
+    out["db_mib"] = (data_dir / "ontap-ipsec.db").stat().st_size / 2**20

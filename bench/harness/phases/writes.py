@@ -1,0 +1,108 @@
+"""3: POST + DELETE pairs (wrk, writes.lua) against a bare sqlite3 loop, interleaved."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..constants import IPSEC
+from ..context import Ctx, log, mode
+from ..rounds import Best
+from ..servers import running
+from ..wrk import wrk
+
+PRAGMAS = (
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA case_sensitive_like=ON",
+)
+UNLIST = "DELETE FROM ipsec_ca_certificates WHERE certificate_uuid = ?"
+
+
+def bare_sqlite_pairs(db: Path, pool: Sequence[tuple[str, str]], seconds: float) -> dict[str, Any]:
+    """The same write transactions as POST + DELETE, by a bare sqlite3 loop, same pragmas."""
+    conn = sqlite3.connect(str(db), isolation_level=None, check_same_thread=False)
+    for pragma in PRAGMAS:
+        conn.execute(pragma)
+    conn.executemany(UNLIST, [(u,) for _, u in pool])
+    pairs = 0
+    i = 0
+    start = time.perf_counter()
+    deadline = start + seconds
+    while time.perf_counter() < deadline:
+        svm_name, cert_uuid = pool[i % len(pool)]
+        i += 1
+        conn.execute("BEGIN IMMEDIATE")
+        svm_uuid = conn.execute(
+            "SELECT svms.uuid, svms.name FROM svms WHERE svms.name = ?", (svm_name,)
+        ).fetchone()[0]
+        row = conn.execute(
+            "SELECT certificates.is_ca FROM certificates "
+            "WHERE certificates.uuid = ? AND certificates.scope_key = ?",
+            (cert_uuid, svm_uuid),
+        ).fetchone()
+        assert row is not None and row[0]
+        listed = conn.execute(
+            "SELECT ipsec_ca_certificates.certificate_uuid FROM ipsec_ca_certificates "
+            "WHERE ipsec_ca_certificates.certificate_uuid = ?",
+            (cert_uuid,),
+        ).fetchone()
+        if listed is not None:  # a request wrk left in flight landed late: clear, go on
+            conn.execute("ROLLBACK")
+            conn.execute(UNLIST, (cert_uuid,))
+            continue
+        conn.execute(
+            "INSERT INTO ipsec_ca_certificates (certificate_uuid, svm_uuid, scope_key, is_ca, "
+            "created) VALUES (?, ?, ?, 1, ?)",
+            (cert_uuid, svm_uuid, svm_uuid, datetime.now(UTC).replace(tzinfo=None).isoformat()),
+        )
+        conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(UNLIST, (cert_uuid,))
+        conn.execute("COMMIT")
+        pairs += 1
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return {"pairs_per_s": pairs / elapsed, "pairs": pairs, "seconds": round(elapsed, 2)}
+
+
+def run(
+    c: Ctx, data_dir: Path, pools: dict[bool, list[tuple[str, str]]], tls_modes: Sequence[bool]
+) -> None:
+    out = c.results.setdefault("writes", {})
+    threads = 2
+    for tls in tls_modes:
+        key = mode(tls)
+        pool = pools[tls]
+        pool_file = c.work / f"pool-{key}.txt"
+        pool_file.write_text("".join(f"{svm} {uuid}\n" for svm, uuid in pool))
+        kept = Best("pairs_per_s")
+        with running(c, kind="cli", app="ours", data_dir=data_dir, tls=tls) as ours:
+            for _ in range(c.rounds):
+                log(f"writes {key}: ours (wrk, POST+DELETE pairs), then the bare sqlite3 loop")
+                # the bare loop first: it also clears what a wrk run ended mid-pair left
+                kept.add("bare", bare_sqlite_pairs(data_dir / "ontap-ipsec.db", pool, c.duration))
+                res = wrk(
+                    c,
+                    ours.base + IPSEC,
+                    conns=threads,
+                    threads=threads,
+                    script="writes.lua",
+                    script_args=[str(pool_file), str(threads)],
+                    warmup=False,
+                )
+                res["pairs_per_s"] = res["rps"] / 2
+                kept.add("ours", res)
+        best_ours, best_bare = kept.best["ours"], kept.best["bare"]
+        out[key] = {
+            "ours": best_ours,
+            "floor": best_bare,
+            "runs_pairs_per_s": {"ours": kept.runs["ours"], "bare": kept.runs["bare"]},
+            "ratio": best_ours["pairs_per_s"] / best_bare["pairs_per_s"],
+        }

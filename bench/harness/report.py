@@ -1,0 +1,257 @@
+"""The Markdown report of a run (results/*.md) and the results section of bench/README.md."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .constants import BENCH, IPSEC
+from .context import Ctx
+
+READ_NAMES = {
+    "instance": "instance GET `fields=*`",
+    "collection20": "collection GET, default fields, 20 records",
+    "collection1000": "collection GET `fields=*`, 1,000 records",
+}
+README_START, README_END = "<!-- results -->", "<!-- /results -->"
+
+
+@dataclass
+class Row:
+    section: str
+    measure: str
+    ours: str
+    floor: str
+    ratio: float | None
+    target: str
+    met: bool | None
+
+
+def _rps(x: dict[str, Any]) -> str:
+    return f"{x['rps']:,.0f} req/s, p50 {x['p50_ms']:.2f} ms, p99 {x['p99_ms']:.2f} ms"
+
+
+def _mib_per_s(x: dict[str, Any]) -> str:
+    return f"{x['bytes_per_s'] / 2**20:,.1f} MiB/s"
+
+
+def _tls(mode: str) -> str:
+    return "TLS " + ("on" if mode == "tls" else "off")
+
+
+def _reads(r: dict[str, Any]) -> Iterator[Row]:
+    for mode, reads in r.get("reads", {}).items():
+        for name, e in reads.items():
+            server = e["floor_server"]
+            floor = e[f"floor_{server}"]
+            label = f"{READ_NAMES[name]} ({e['body_bytes']:,} B), {_tls(mode)}"
+            if name == "collection1000":
+                ours = f"{_mib_per_s(e['ours'])} ({_rps(e['ours'])})"
+                label, theirs, ratio = label + " — bytes/s", _mib_per_s(floor), e["ratio_bytes"]
+            else:
+                ours, theirs, ratio = _rps(e["ours"]), _rps(floor), e["ratio_rps"]
+            yield Row("reads", label, ours, f"{theirs} ({server})", ratio, ">= 0.6x", ratio >= 0.6)
+
+
+def _writes(r: dict[str, Any]) -> Iterator[Row]:
+    for mode, w in r.get("writes", {}).items():
+        ours = w["ours"]
+        yield Row(
+            "writes",
+            f"POST + DELETE pairs, SQLite WAL/NORMAL, {_tls(mode)}",
+            f"{ours['pairs_per_s']:,.0f} pairs/s (p50 {ours['p50_ms']:.2f} ms, "
+            f"{ours['errors']} errors)",
+            f"{w['floor']['pairs_per_s']:,.0f} pairs/s (bare sqlite3 loop)",
+            w["ratio"],
+            ">= 0.5x",
+            w["ratio"] >= 0.5,
+        )
+
+
+def _scale(r: dict[str, Any]) -> Iterator[Row]:
+    s = r.get("scale")
+    if not s:
+        return
+    n = f"{s['entries']:,} entries / {s['svms']:,} SVMs"
+    first = f"first {s['first_page']['p50_ms']:.2f} ms"
+    against_first = [
+        (f"last page / first page of 100 (p50), {n}", "last ", "last_page", "ratio_last_first"),
+        ("filtered GET `svm.name=...` (100 records) / first page (p50)", "", "filtered",
+         "ratio_filtered_first"),
+        ("`return_records=false` count / first page (p50)", "", "count", "ratio_count_first"),
+    ]  # fmt: skip
+    for measure, prefix, name, key in against_first:
+        ratio = s[key]
+        target, met = ("(no target)", None) if name == "count" else ("<= 1.5", ratio <= 1.5)
+        ours = f"{prefix}{s[name]['p50_ms']:.2f} ms"
+        yield Row("scale", measure, ours, first, ratio, target, met)
+    yield Row(
+        "scale",
+        f"peak RSS (VmHWM) serving all of the above, {n}",
+        f"{s['VmHWM']:.0f} MiB",
+        "",
+        None,
+        "< 200 MB",
+        s["VmHWM"] * 2**20 < 200e6,
+    )
+
+
+def _startup(r: dict[str, Any]) -> Iterator[Row]:
+    st = r.get("startup")
+    if st:
+        yield Row(
+            "start-up",
+            "process start to first 200 from /api/cluster, TLS on (median)",
+            f"{st['ours_s'] * 1000:.0f} ms",
+            f"{st['floor_s'] * 1000:.0f} ms (floor app, uvicorn)",
+            st["ratio"],
+            "<= 1.5x",
+            st["ratio"] <= 1.5,
+        )
+    ip = r.get("inprocess")
+    if ip:
+        yield Row(
+            "start-up",
+            "in-process create_app + one request (median; first in process)",
+            f"{ip['create_and_request_ms_median']:.1f} ms "
+            f"(first {ip['first_create_and_request_ms']:.0f} ms)",
+            "",
+            None,
+            "(no target)",
+            None,
+        )
+        yield Row(
+            "reset",
+            f"reset(app.ctx) on a populated store (median of {ip['resets']})",
+            f"{ip['reset_ms_median']:.2f} ms (p90 {ip['reset_ms_p90']:.2f} ms)",
+            "",
+            None,
+            "< 5 ms",
+            ip["reset_ms_median"] < 5,
+        )
+
+
+def _peer(r: dict[str, Any]) -> Iterator[Row]:
+    p = r.get("prism")
+    if p and "ratio" in p:
+        yield Row(
+            "peer",
+            f"collection GET `{p['url']}`, TLS off, ours / Prism {p['version']}",
+            _rps(p["ours"]),
+            _rps(p["prism"]),
+            p["ratio"],
+            ">= 5x",
+            p["ratio"] >= 5,
+        )
+
+
+def rows(r: dict[str, Any]) -> list[Row]:
+    return [row for part in (_reads, _writes, _scale, _startup, _peer) for row in part(r)]
+
+
+def _markdown_table(header: list[str], body: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in body]
+    return "\n".join(lines)
+
+
+def table(r: dict[str, Any]) -> str:
+    body = []
+    for row in rows(r):
+        ratio = "" if row.ratio is None else f"{row.ratio:.2f}"
+        met = "" if row.met is None else ("yes" if row.met else "**no**")
+        body.append([row.section, row.measure, row.ours, row.floor, ratio, row.target, met])
+    header = ["area", "measure", "ours", "floor / peer", "ratio", "target", "met"]
+    return _markdown_table(header, body)
+
+
+def servers_table(r: dict[str, Any]) -> str:
+    s = r.get("servers")
+    if not s:
+        return ""
+    body = [
+        [key, f"{e['ours']['rps']:,.0f}", f"{e['floor']['rps']:,.0f}", f"{e['ratio_rps']:.2f}"]
+        for key, e in s.items()
+    ]
+    return _markdown_table(["server / workers", "ours req/s", "floor req/s", "ours / floor"], body)
+
+
+def commands(c: Ctx) -> list[str]:
+    d = f"{c.duration:g}s"
+    wrk_read = f"wrk -t1 -c{c.conns} -d{d} --timeout 10s -s bench/wrk/report.lua"
+    authed = f'{wrk_read} -H "Authorization: $AUTH" "https://127.0.0.1:$P{IPSEC}'
+    return [
+        f"make {'bench-quick' if c.quick else 'bench'}   # = .venv/bin/python bench/run.py"
+        + (" --quick" if c.quick else ""),
+        "ontap-ipsec serve --port $P [--no-tls]          # ours, ONTAP_IPSEC_DATA_DIR=<seeded>",
+        "python -m uvicorn bench_apps:floor --loop uvloop --http httptools "
+        "[--ssl-certfile crt --ssl-keyfile key] --port $P",
+        "granian --interface asgi --loop uvloop --http 1 --no-ws [--ssl-certificate crt "
+        "--ssl-keyfile key] --port $P bench_apps:floor",
+        f'{authed}/$UUID?fields=*"',
+        f'{authed}?max_records=20"',
+        f'{authed}?fields=*&max_records=1000"',
+        f"{wrk_read} https://127.0.0.1:$P/floor/<same size as ours>",
+        f'wrk -t2 -c2 -d{d} -s bench/wrk/writes.lua -H "Authorization: $AUTH" '
+        f'"https://127.0.0.1:$P{IPSEC}" -- pool.txt 2',
+        f'wrk -t1 -c1 -d{d} -s bench/wrk/report.lua -H "Authorization: $AUTH" '
+        f'"https://127.0.0.1:$P{IPSEC}?max_records=100"   # and the last page, filter, count',
+        "prism mock -h 127.0.0.1 -p $P bench/results/openapi.json",
+    ]
+
+
+def markdown(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    v = r["versions"]
+    settings = r["settings"]
+    parts = [
+        f"Run of {r['date']} ({'quick' if r['quick'] else 'full'}, {r['seconds']:.0f} s): "
+        f"`{r['command']}`.",
+        "",
+        f"Machine: {m['nproc']} cores ({m['cpu']}), {m['memory_gib']} GiB, Linux {m['kernel']}, "
+        f"Python {m['python']}. Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".",
+        "",
+        f"wrk: {settings['conns']} keep-alive connections on 1 thread (writes: 2 threads, "
+        f"2 connections; scale: 1 connection), {settings['duration']} s per run, "
+        f"best of {settings['rounds']} interleaved round(s) per figure, after a "
+        f"{settings['warmup']} s warm-up. Ours is `ontap-ipsec serve` (uvicorn, uvloop, "
+        "httptools, 1 worker) unless named; every floor runs 1 worker, same TLS setting. "
+        "Phase times (s): " + ", ".join(f"{k} {s}" for k, s in r["phase_seconds"].items()) + ".",
+        "",
+        table(r),
+        "",
+        "Commands behind the figures (URLs on free loopback ports; `$AUTH` is the admin's Basic "
+        "credential; the floor app answers `/floor/<bytes>` with a constant JSON body):",
+        "",
+        "```sh",
+        *r["commands"],
+        "```",
+    ]
+    st = servers_table(r)
+    if st:
+        parts += [
+            "",
+            "Server and worker count (instance GET `fields=*`, TLS on, same wrk settings; "
+            "the floor app under the same server and workers):",
+            "",
+            st,
+        ]
+    return "\n".join(parts) + "\n"
+
+
+def with_results(text: str, md: str) -> str:
+    """`text` with what lies between the results markers replaced by `md` (markers added)."""
+    start, end = README_START, README_END
+    if start not in text or end not in text:
+        text += f"\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{md}{end}{tail}"
+
+
+def update_readme(md: str, readme: Path = BENCH / "README.md") -> None:
+    empty = f"# Benchmarks\n\n{README_START}\n{README_END}\n"
+    text = readme.read_text() if readme.exists() else empty
+    readme.write_text(with_results(text, md))
