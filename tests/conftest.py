@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from ontap_ipsec.app import OntapApp, create_app
+from ontap_ipsec.auth import Authenticator
 from ontap_ipsec.config import Settings
 from ontap_ipsec.inprocess import client as inprocess_client
 
@@ -72,11 +74,52 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
     return str(request.getfixturevalue("pg_url"))
 
 
+@pytest.fixture(scope="session")
+def template_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir migrated once per session; tests get copies of it."""
+    data = tmp_path_factory.mktemp("template") / "data"
+    application = create_app(make_settings(data), announce=lambda _m: None)
+    application.ctx.store.dispose()
+    return data
+
+
+# Verifying the admin password (scrypt) would be most of a test's cost, so the
+# copies share one Authenticator: its cache is keyed by the stored hash, which
+# every copy shares, and a changed password still misses it. Tests of
+# authentication itself give their app a new one.
+SHARED_AUTHENTICATOR = Authenticator()
+
+
+def fresh_app(template: Path, where: Path) -> OntapApp:
+    """A fresh app on its own copy of the migrated SQLite database."""
+    data = where / "data"
+    shutil.copytree(template, data)
+    application = create_app(make_settings(data), announce=lambda _m: None)
+    application.authenticator = SHARED_AUTHENTICATOR
+    return application
+
+
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[OntapApp]:
-    application = create_app(make_settings(tmp_path / "data"), announce=lambda _m: None)
+def app(template_data_dir: Path, tmp_path: Path) -> Iterator[OntapApp]:
+    application = fresh_app(template_data_dir, tmp_path)
     yield application
     application.ctx.store.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_app(
+    template_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OntapApp]:
+    """One app for a module whose tests only read what its fixtures create."""
+    application = fresh_app(template_data_dir, tmp_path_factory.mktemp("module"))
+    yield application
+    application.ctx.store.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_api(module_app: OntapApp) -> Iterator[httpx.Client]:
+    with inprocess_client(module_app, auth=AUTH) as c:
+        yield c
 
 
 @pytest.fixture

@@ -5,15 +5,12 @@ Every certificate here is real: built with ``cryptography`` in the test session
 through the API, and every field the service returns is compared with what
 ``cryptography`` itself reads from the same certificate.
 
-``app`` overrides the root fixture with a copy of a database migrated once per
-session (a fresh app per test, without paying for the migrations each time);
 ``any_app`` / ``any_client`` run a test on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import functools
-import shutil
 import types
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -37,24 +34,6 @@ SVMS = "/api/svm/svms"
 IPSEC = "/api/security/ipsec/ca-certificates"
 
 # --- apps ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def cert_template_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("cert-template") / "data"
-    application = create_app(make_settings(data), announce=lambda _m: None)
-    application.ctx.store.dispose()
-    return data
-
-
-@pytest.fixture
-def app(cert_template_data_dir: Path, tmp_path: Path) -> Iterator[OntapApp]:
-    """A fresh SQLite-backed app (a copy of a freshly migrated data dir)."""
-    data = tmp_path / "data"
-    shutil.copytree(cert_template_data_dir, data)
-    application = create_app(make_settings(data), announce=lambda _m: None)
-    yield application
-    application.ctx.store.dispose()
 
 
 @pytest.fixture

@@ -397,7 +397,7 @@ def test_vault_key_file_is_mode_0600(app: OntapApp, api: httpx.Client) -> None:
 
 @pytest.fixture(scope="module")
 def world_app(
-    cert_template_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    template_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[OntapApp]:
     import shutil
 
@@ -405,7 +405,7 @@ def world_app(
     from tests.conftest import make_settings
 
     data = tmp_path_factory.mktemp("world") / "data"
-    shutil.copytree(cert_template_data_dir, data)
+    shutil.copytree(template_data_dir, data)
     application = create_app(make_settings(data), announce=lambda _m: None)
     yield application
     application.ctx.store.dispose()

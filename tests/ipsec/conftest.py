@@ -10,71 +10,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from ontap_ipsec.app import OntapApp, create_app
-from ontap_ipsec.inprocess import client as inprocess_client
+from ontap_ipsec.app import OntapApp
 from tests.certs import key_pem, make_ca, make_leaf, pem
-from tests.conftest import AUTH, make_settings
+from tests.conftest import AUTH
 
 IPSEC = "/api/security/ipsec/ca-certificates"
 CERTS = "/api/security/certificates"
 SVMS = "/api/svm/svms"
 NO_TARGET = object()
-
-
-# ---------------------------------------------------------------------------
-# Apps
-
-
-@pytest.fixture(scope="session")
-def ipsec_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("ipsec-template") / "data"
-    application = create_app(make_settings(data), announce=lambda _m: None)
-    application.ctx.store.dispose()
-    return data
-
-
-def fresh_app(template: Path, where: Path) -> OntapApp:
-    data = where / "data"
-    shutil.copytree(template, data)
-    return create_app(make_settings(data), announce=lambda _m: None)
-
-
-@pytest.fixture
-def app(ipsec_template: Path, tmp_path: Path) -> Iterator[OntapApp]:
-    application = fresh_app(ipsec_template, tmp_path)
-    yield application
-    application.ctx.store.dispose()
-
-
-@pytest.fixture
-def api(app: OntapApp) -> Iterator[httpx.Client]:
-    with inprocess_client(app, auth=AUTH) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def module_app(
-    ipsec_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[OntapApp]:
-    """One app for a module whose tests only read."""
-    application = fresh_app(ipsec_template, tmp_path_factory.mktemp("ipsec-module"))
-    yield application
-    application.ctx.store.dispose()
-
-
-@pytest.fixture(scope="module")
-def module_api(module_app: OntapApp) -> Iterator[httpx.Client]:
-    with inprocess_client(module_app, auth=AUTH) as c:
-        yield c
 
 
 # ---------------------------------------------------------------------------

@@ -22,12 +22,11 @@ import pytest
 
 from ontap_ipsec.app import OntapApp, create_app
 from ontap_ipsec.inprocess import client as inprocess_client
-from tests.conftest import ADMIN_PASSWORD, AUTH, IN_CI, make_settings
+from tests.conftest import ADMIN_PASSWORD, AUTH, IN_CI, fresh_app, make_settings
 from tests.ipsec.conftest import (
     IPSEC,
     basic,
     build_world,
-    fresh_app,
     install_ca,
 )
 
@@ -57,10 +56,10 @@ class Seed:
 
 
 @pytest.fixture(scope="module")
-def seed(ipsec_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Seed:
+def seed(template_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Seed:
     """SVMs, certificates (listed and not) and jobs, built once through the API."""
     where = tmp_path_factory.mktemp("st-seed")
-    app = fresh_app(ipsec_template, where)
+    app = fresh_app(template_data_dir, where)
     try:
         with inprocess_client(app, auth=AUTH) as api:
             world = build_world(api, {None: 2, "vs1": 2, "vs2": 1}, unlisted=1)
