@@ -7,17 +7,14 @@ entries built through the API, so every test starts from what a client sees.
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from ontap_ipsec.app import OntapApp
+from tests.api.helpers import RawResponse, raw_request
 from tests.certs import key_pem, make_ca, make_leaf, pem
-from tests.conftest import AUTH
 
 IPSEC = "/api/security/ipsec/ca-certificates"
 CERTS = "/api/security/certificates"
@@ -159,88 +156,12 @@ def assert_error(
     assert response.json() == error(code, message, target)
 
 
-def basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
-@dataclass
-class RawResponse:
-    status_code: int
-    headers: dict[str, str]
-    content: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.content)
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", "replace")
-
-
-def raw_request(
-    app: OntapApp,
-    method: str,
-    target: str,
-    *,
-    headers: dict[str, str] | None = None,
-    body: bytes = b"",
-) -> RawResponse:
-    """Send `target` (path + query) to the app byte for byte, as curl would."""
-    path, _, query = target.partition("?")
-    sent = {k.lower(): v for k, v in (headers or {}).items()}
-    sent.setdefault("authorization", basic(*AUTH))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode("latin-1"),
-        "query_string": query.encode("latin-1"),
-        "root_path": "",
-        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in sent.items()],
-        "server": ("ontap.local", 80),
-        "client": ("127.0.0.1", 50000),
-    }
-    messages: list[dict[str, Any]] = []
-    pending = [{"type": "http.request", "body": body, "more_body": False}]
-
-    async def receive() -> dict[str, Any]:
-        if pending:
-            return pending.pop()
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        messages.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    start = next(m for m in messages if m["type"] == "http.response.start")
-    content = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
-    response_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]}
-    return RawResponse(start["status"], response_headers, content)
-
-
 def get_records(app: OntapApp, target: str) -> list[dict[str, Any]]:
     response = raw_request(app, "GET", target)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["num_records"] == len(body["records"])
     return body["records"]  # type: ignore[no-any-return]
-
-
-def walk(app: OntapApp, first: str, limit: int = 100) -> list[dict[str, Any]]:
-    """Follow `_links.next.href` verbatim from `first`; the bodies of all pages."""
-    pages: list[dict[str, Any]] = []
-    target: str | None = first
-    while target is not None:
-        assert len(pages) < limit, "the next links do not advance"
-        response = raw_request(app, "GET", target)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        pages.append(body)
-        target = body.get("_links", {}).get("next", {}).get("href")
-    return pages
 
 
 def shape(value: Any) -> Any:

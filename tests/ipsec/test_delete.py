@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from ontap_ipsec.app import OntapApp
+from tests.api.helpers import raw_request
 from tests.ipsec.conftest import (
     CERTS,
     IPSEC,
@@ -14,7 +15,6 @@ from tests.ipsec.conftest import (
     build_world,
     listed_uuids,
     listing,
-    raw_request,
 )
 
 NOT_IN_IPSEC = ("66257298", "CA certificate is not installed for IPsec.")

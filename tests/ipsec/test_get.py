@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from ontap_ipsec.app import OntapApp
+from tests.api.helpers import raw_request, walk
 from tests.ipsec.conftest import (
     CERTS,
     IPSEC,
@@ -21,9 +22,7 @@ from tests.ipsec.conftest import (
     assert_error,
     build_world,
     get_records,
-    raw_request,
     shape,
-    walk,
 )
 
 LAYOUT: dict[str | None, int] = {None: 7, "vs1": 6, "vs2": 6, "vs3": 6}

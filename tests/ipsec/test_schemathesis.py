@@ -22,10 +22,10 @@ import pytest
 
 from ontap_ipsec.app import OntapApp, create_app
 from ontap_ipsec.inprocess import client as inprocess_client
+from tests.api.helpers import basic
 from tests.conftest import ADMIN_PASSWORD, AUTH, IN_CI, fresh_app, make_settings
 from tests.ipsec.conftest import (
     IPSEC,
-    basic,
     build_world,
     install_ca,
 )
