@@ -33,12 +33,15 @@ class Settings:
     admin_password: str | None = None  # only read from the environment
     log_level: str = "info"
     access_log: bool = False
+    workers: int = 1
 
     def __post_init__(self) -> None:
         if self.data_dir == Path():
             self.data_dir = default_data_dir()
         self.data_dir = Path(self.data_dir)
         version_parts(self.ontap_version)  # fail early on a malformed version
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1, not {self.workers}")
 
     @property
     def database_url(self) -> str:
@@ -49,6 +52,18 @@ class Settings:
     @property
     def tls(self) -> bool:
         return not self.no_tls
+
+    def to_env(self) -> dict[str, str]:
+        """The settings as ONTAP_IPSEC_* variables (the admin password is not passed on)."""
+        env: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None or f.name == "admin_password":
+                continue
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            env[ENV_PREFIX + f.name.upper()] = str(value)
+        return env
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -65,7 +80,7 @@ class Settings:
 
 
 def _convert(name: str, raw: str) -> object:
-    if name == "port":
+    if name in ("port", "workers"):
         return int(raw)
     if name in ("no_tls", "access_log"):
         return raw.strip().lower() in ("1", "true", "yes", "on")

@@ -41,6 +41,12 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument("--ontap-version", help="the ONTAP version to report (default 9.18.1)")
     p.add_argument("--log-level", help="debug, info, warning or error (default info)")
     p.add_argument("--access-log", action="store_true", default=None, help="log every request")
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="server processes sharing the port and the database (default 1; more serve "
+        "more requests at once on a machine with more cores)",
+    )
 
 
 def _passwd_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -83,6 +89,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "ontap_version",
             "log_level",
             "access_log",
+            "workers",
         )
     }
     return Settings.from_env(**overrides)
@@ -115,8 +122,16 @@ def serve(settings: Settings) -> int:
         f"(data in {settings.data_dir})",
         flush=True,
     )
+    target: object = app
+    if settings.workers > 1:
+        # Each worker process builds its own app from the same settings; the first
+        # start (schema, admin account, TLS files) is done above, once.
+        os.environ.update(settings.to_env())
+        target = "ontap_ipsec.cli.admin:worker_app"
     uvicorn.run(
-        app,
+        target,  # type: ignore[arg-type]
+        factory=settings.workers > 1,
+        workers=settings.workers,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
@@ -130,6 +145,13 @@ def serve(settings: Settings) -> int:
         timeout_graceful_shutdown=5,
     )
     return 0
+
+
+def worker_app() -> object:
+    """The app of one worker process of `serve --workers N` (settings from the environment)."""
+    from ontap_ipsec.app import create_app
+
+    return create_app(Settings.from_env(), announce=lambda _message: None)
 
 
 def passwd(args: argparse.Namespace) -> int:

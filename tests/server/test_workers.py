@@ -1,0 +1,63 @@
+"""`serve --workers N`: several processes on one port and one database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from tests.server.conftest import ServerFactory
+from tests.server.process import EXECUTABLE, clean_environment
+
+PASSWORD = "workers-pw"
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(entry.name))
+    return found
+
+
+def test_workers_share_one_state_and_all_stop_with_the_server(
+    start_server: ServerFactory, tmp_path: Path
+) -> None:
+    server = start_server(
+        tmp_path / "data", admin_password=PASSWORD, extra_args=("--workers", "2")
+    )
+    workers = _children(server.process.pid)
+    assert len(workers) >= 2, workers
+    # New connections land on either worker; every one sees every write.
+    for i in range(8):
+        with server.client(auth=("admin", PASSWORD)) as client:
+            response = client.post("/api/svm/svms", json={"name": f"w{i}"})
+            assert response.status_code == 202, response.text
+    for _ in range(6):
+        with server.client(auth=("admin", PASSWORD)) as client:
+            body = client.get("/api/svm/svms?return_records=false").json()
+            assert body["num_records"] == 8
+    server.stop()
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in (
+            Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        ), f"worker {pid} outlived the server"
+
+
+def test_workers_below_one_are_refused(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(EXECUTABLE), "serve", "--data-dir", str(tmp_path / "d"), "--workers", "0"],
+        env=clean_environment(PASSWORD),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert b"workers must be at least 1" in result.stderr
+    assert not (tmp_path / "d").exists() or not os.listdir(tmp_path / "d")
