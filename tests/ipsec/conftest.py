@@ -13,13 +13,12 @@ from typing import Any
 import httpx
 
 from ontap_ipsec.app import OntapApp
-from tests.api.helpers import RawResponse, raw_request
+from tests.api.helpers import NO_TARGET, raw_request
 from tests.certs import key_pem, make_ca, make_leaf, pem
 
 IPSEC = "/api/security/ipsec/ca-certificates"
 CERTS = "/api/security/certificates"
 SVMS = "/api/svm/svms"
-NO_TARGET = object()
 
 
 # ---------------------------------------------------------------------------
@@ -136,24 +135,6 @@ def build_world(api: httpx.Client, layout: dict[str | None, int], unlisted: int 
 
 # ---------------------------------------------------------------------------
 # Wire helpers
-
-
-def error(code: str, message: str, target: object = NO_TARGET) -> dict[str, Any]:
-    body: dict[str, Any] = {"message": message, "code": code}
-    if target is not NO_TARGET:
-        body["target"] = target
-    return {"error": body}
-
-
-def assert_error(
-    response: httpx.Response | RawResponse,
-    status: int,
-    code: str,
-    message: str,
-    target: object = NO_TARGET,
-) -> None:
-    assert response.status_code == status, response.text
-    assert response.json() == error(code, message, target)
 
 
 def get_records(app: OntapApp, target: str) -> list[dict[str, Any]]:

@@ -6,12 +6,11 @@ import httpx
 import pytest
 
 from ontap_ipsec.app import OntapApp
-from tests.api.helpers import raw_request
+from tests.api.helpers import assert_error, raw_request
 from tests.ipsec.conftest import (
     CERTS,
     IPSEC,
     World,
-    assert_error,
     build_world,
     listed_uuids,
     listing,

@@ -13,13 +13,12 @@ import httpx
 import pytest
 
 from ontap_ipsec.app import OntapApp
-from tests.api.helpers import raw_request, walk
+from tests.api.helpers import assert_error, raw_request, walk
 from tests.ipsec.conftest import (
     CERTS,
     IPSEC,
     SVMS,
     World,
-    assert_error,
     build_world,
     get_records,
     shape,

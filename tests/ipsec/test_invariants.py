@@ -25,13 +25,13 @@ from ontap_ipsec.inprocess import client as inprocess_client
 from ontap_ipsec.resources import ipsec_ca_certificates as ipsec_module
 from ontap_ipsec.store.tables import CLUSTER_SCOPE, certificates
 from ontap_ipsec.store.tables import ipsec_ca_certificates as ipsec_table
+from tests.api.helpers import assert_error
 from tests.conftest import AUTH, make_settings
 from tests.ipsec.conftest import (
     CERTS,
     IPSEC,
     SVMS,
     World,
-    assert_error,
     build_world,
     install_leaf,
     listed_uuids,

@@ -7,10 +7,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.api.helpers import assert_error
 from tests.ipsec.conftest import (
     IPSEC,
     World,
-    assert_error,
     build_world,
     install_leaf,
     listing,
