@@ -34,6 +34,7 @@ class Settings:
     log_level: str = "info"
     access_log: bool = False
     workers: int = 1
+    server: str = "uvicorn"  # or "granian"
 
     def __post_init__(self) -> None:
         if self.data_dir == Path():
@@ -42,6 +43,8 @@ class Settings:
         version_parts(self.ontap_version)  # fail early on a malformed version
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, not {self.workers}")
+        if self.server not in ("uvicorn", "granian"):
+            raise ValueError(f"server must be uvicorn or granian, not {self.server!r}")
 
     @property
     def database_url(self) -> str:

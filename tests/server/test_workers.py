@@ -1,4 +1,4 @@
-"""`serve --workers N`: several processes on one port and one database."""
+"""`serve --workers N` and `--server granian`: processes sharing one port and one database."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import os
 import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.server.conftest import ServerFactory
 from tests.server.process import EXECUTABLE, clean_environment
@@ -27,14 +29,25 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+@pytest.mark.parametrize(
+    ("args", "processes"),
+    [
+        (("--workers", "2"), 2),
+        (("--server", "granian"), 1),
+        (("--server", "granian", "--workers", "2"), 2),
+    ],
+    ids=["uvicorn-2", "granian-1", "granian-2"],
+)
 def test_workers_share_one_state_and_all_stop_with_the_server(
-    start_server: ServerFactory, tmp_path: Path
+    start_server: ServerFactory, tmp_path: Path, args: tuple[str, ...], processes: int
 ) -> None:
-    server = start_server(
-        tmp_path / "data", admin_password=PASSWORD, extra_args=("--workers", "2")
-    )
+    server = start_server(tmp_path / "data", admin_password=PASSWORD, extra_args=args)
     workers = _children(server.process.pid)
-    assert len(workers) >= 2, workers
+    assert len(workers) >= processes, workers
+    with server.client(auth=("admin", PASSWORD)) as client:
+        too_big = client.post("/api/svm/svms", content=b"x" * (1024 * 1024 + 10))
+        assert too_big.status_code == 413
+        assert too_big.json()["error"]["code"] == "2"
     # New connections land on either worker; every one sees every write.
     for i in range(8):
         with server.client(auth=("admin", PASSWORD)) as client:

@@ -42,6 +42,11 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument("--log-level", help="debug, info, warning or error (default info)")
     p.add_argument("--access-log", action="store_true", default=None, help="log every request")
     p.add_argument(
+        "--server",
+        choices=["uvicorn", "granian"],
+        help="the HTTP server to run the app under (default uvicorn)",
+    )
+    p.add_argument(
         "--workers",
         type=int,
         help="server processes sharing the port and the database (default 1; more serve "
@@ -89,6 +94,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "ontap_version",
             "log_level",
             "access_log",
+            "server",
             "workers",
         )
     }
@@ -96,9 +102,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def serve(settings: Settings) -> int:
-    import uvicorn
-
     from ontap_ipsec.app import create_app
+    from ontap_ipsec.cli import serving
     from ontap_ipsec.tls import ensure_self_signed
 
     if (settings.tls_cert is None) != (settings.tls_key is None):
@@ -122,28 +127,9 @@ def serve(settings: Settings) -> int:
         f"(data in {settings.data_dir})",
         flush=True,
     )
-    target: object = app
-    if settings.workers > 1:
-        # Each worker process builds its own app from the same settings; the first
-        # start (schema, admin account, TLS files) is done above, once.
-        os.environ.update(settings.to_env())
-        target = "ontap_ipsec.cli.admin:worker_app"
-    uvicorn.run(
-        target,  # type: ignore[arg-type]
-        factory=settings.workers > 1,
-        workers=settings.workers,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=settings.access_log,
-        http="httptools",
-        loop="uvloop",
-        lifespan="on",
-        server_header=False,
-        ssl_certfile=certfile,
-        ssl_keyfile=keyfile,
-        timeout_graceful_shutdown=5,
-    )
+    if settings.server != "uvicorn" or settings.workers > 1:
+        app.ctx.store.dispose()  # the workers open their own; none is carried across fork
+    serving.run(app, settings, certfile, keyfile)
     return 0
 
 
