@@ -44,6 +44,7 @@ class OntapApp:
         self.router = Router(all_resources())
         self.authenticator = Authenticator()
         self._openapi: bytes | None = None
+        self._docs_page: bytes | None = None
 
     @property
     def openapi_bytes(self) -> bytes:
@@ -162,10 +163,11 @@ class OntapApp:
         if path == "/docs/api/openapi.json":
             return Response(200, self.openapi_bytes, content_type="application/json")
         if path == "/docs/api":
-            from ontap_ipsec import docs_page
+            if self._docs_page is None:
+                from ontap_ipsec import docs_page
 
-            page = docs_page.render(orjson.loads(self.openapi_bytes))
-            return Response(200, page.encode(), content_type="text/html; charset=utf-8")
+                self._docs_page = docs_page.render(orjson.loads(self.openapi_bytes)).encode()
+            return Response(200, self._docs_page, content_type="text/html; charset=utf-8")
         raise OntapError(404, errors.NOT_SUPPORTED, "API not found")
 
     async def _send(self, send: Send, request: Request, response: Response) -> None:

@@ -209,48 +209,17 @@ def _check(response: httpx.Response, what: str) -> None:
         raise SeedError(what, response)
 
 
-def generate_ca(
-    common_name: str, *, ca: bool = True, days: int = 365, key: Any = None
-) -> tuple[str, str]:
-    """A self-signed certificate (CA:TRUE by default) and its key, both PEM."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+def generate_ca(common_name: str, *, ca: bool = True, days: int = 365) -> tuple[str, str]:
+    """A self-signed P-256 certificate (CA:TRUE by default) and its key, both PEM."""
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
 
-    key = key or ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    from ontap_ipsec.domain.pki import build_self_signed
+
     now = datetime.now(UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    return build_self_signed(
+        ec.generate_private_key(ec.SECP256R1()),
+        common_name=common_name,
+        not_after=now + timedelta(days=days),
+        now=now,
+        is_ca=ca,
     )
-    if ca:
-        builder = builder.add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-    cert = builder.sign(key, hashes.SHA256())
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem

@@ -105,6 +105,27 @@ def create_self_signed(
     _check_lifetime(not_after, now)
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
+    return build_self_signed(
+        key,
+        common_name=common_name,
+        not_after=not_after,
+        now=now,
+        is_ca=is_ca,
+        algorithm=algorithm,
+    )
+
+
+def build_self_signed(
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+    *,
+    common_name: str,
+    not_after: datetime,
+    now: datetime,
+    is_ca: bool,
+    algorithm: SigningHash | None = None,
+) -> tuple[str, str]:
+    """A self-signed certificate for `key` (no validation: callers check their input)."""
+    algorithm = algorithm or hashes.SHA256()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     builder = (
         x509.CertificateBuilder()
