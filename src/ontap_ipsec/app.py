@@ -22,6 +22,7 @@ from ontap_ipsec.rest import errors
 from ontap_ipsec.rest.context import Context
 from ontap_ipsec.rest.errors import OntapError
 from ontap_ipsec.rest.http import BASE_HEADERS, Request, Response
+from ontap_ipsec.rest.response_cache import ResponseCache
 from ontap_ipsec.rest.router import Router
 from ontap_ipsec.store.bootstrap import open_store
 
@@ -43,6 +44,8 @@ class OntapApp:
         self.ctx = ctx
         self.router = Router(all_resources())
         self.authenticator = Authenticator()
+        budget = ctx.settings.cache_mib * 1024 * 1024
+        self.responses = ResponseCache(budget) if budget > 0 else None
         self._openapi: bytes | None = None
         self._docs_page: bytes | None = None
 
@@ -108,7 +111,12 @@ class OntapApp:
             return self._docs(request)
         if not (path == "/api" or path.startswith("/api/")):
             raise OntapError(404, errors.NOT_SUPPORTED, "API not found")
-        self._authenticate(request)
+        version = self.ctx.store.reader.version()  # None where it cannot be known
+        self._authenticate(request, version)
+        if self.responses is not None and version is not None:
+            hit = self._cached(request, version)
+            if hit is not None:
+                return hit
         match = self.router.match(path)
         if match is None:
             raise OntapError(404, errors.NOT_SUPPORTED, "API not found")
@@ -137,9 +145,22 @@ class OntapApp:
             raise OntapError(403, errors.PERMISSION_DENIED, "not authorized for that command")
         return handler(self.ctx, request)
 
-    def _authenticate(self, request: Request) -> None:
+    def _cached(self, request: Request, version: Any) -> Response | None:
+        """A GET answered before, with nothing committed since; else mark it for keeping."""
+        if request.method not in ("GET", "HEAD") or request.body:
+            return None
+        key = (request.path, request.query_string, request.hal, request.role)
+        assert self.responses is not None
+        hit = self.responses.get(key, version)
+        if hit is None:
+            request.cache_key = key
+            request.cache_version = version
+            return None
+        return Response(200, hit.body, sent_headers=hit.headers)
+
+    def _authenticate(self, request: Request, version: Any) -> None:
         principal = self.authenticator.authenticate(
-            self.ctx.store.reader, request.headers.get("authorization")
+            self.ctx.store.reader, request.headers.get("authorization"), version
         )
         if principal is None:
             raise OntapError(
@@ -171,15 +192,22 @@ class OntapApp:
         raise OntapError(404, errors.NOT_SUPPORTED, "API not found")
 
     async def _send(self, send: Send, request: Request, response: Response) -> None:
-        if not request.hal and isinstance(response.body, dict):
-            response.body = _without_links(response.body)
-        body, content_type = response.encode(request.hal)
-        headers = list(BASE_HEADERS)
-        if content_type:
-            headers.append((b"content-type", content_type.encode()))
-        headers.append((b"content-length", str(len(body)).encode()))
-        for name, value in response.headers.items():
-            headers.append((name.encode("latin-1"), value.encode("latin-1")))
+        headers = response.sent_headers
+        if headers is not None:
+            body = response.body
+        else:
+            if not request.hal and isinstance(response.body, dict):
+                response.body = _without_links(response.body)
+            body, content_type = response.encode(request.hal)
+            headers = list(BASE_HEADERS)
+            if content_type:
+                headers.append((b"content-type", content_type.encode()))
+            headers.append((b"content-length", str(len(body)).encode()))
+            for name, value in response.headers.items():
+                headers.append((name.encode("latin-1"), value.encode("latin-1")))
+            if request.cache_key is not None and response.status == 200:
+                assert self.responses is not None
+                self.responses.put(request.cache_key, request.cache_version, body, headers)
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send(
             {"type": "http.response.body", "body": b"" if request.method == "HEAD" else body}

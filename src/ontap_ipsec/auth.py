@@ -81,13 +81,41 @@ def parse_basic(header: str | None) -> tuple[str, str] | None:
 
 
 class Authenticator:
-    """Checks Basic credentials against the accounts table, with a safe cache."""
+    """Checks Basic credentials against the accounts table, with two safe caches.
+
+    - A verified password is remembered under a keyed digest of the credential
+      together with the stored hash it matched: a changed password misses at once,
+      and the slow hash is computed once per credential, not per request.
+    - When the store can tell that nothing has been committed since a credential
+      was last accepted (:meth:`Reader.version`), the account is not read again.
+      Any commit (a new password, a locked account, from any process) changes
+      the version, and the next request reads the account afresh.
+    """
 
     def __init__(self) -> None:
-        self._key = secrets.token_bytes(32)  # per process: the cache never leaves memory
+        self._key = secrets.token_bytes(32)  # per process: the caches never leave memory
         self._verified: OrderedDict[bytes, str] = OrderedDict()
+        self._accepted: OrderedDict[bytes, tuple[Any, Principal]] = OrderedDict()
 
-    def authenticate(self, reader: Reader, header: str | None) -> Principal | None:
+    def authenticate(
+        self, reader: Reader, header: str | None, version: Any = None
+    ) -> Principal | None:
+        if not header:
+            return None
+        seen = None
+        if version is not None:
+            seen = hashlib.blake2b(header.encode(), key=self._key, digest_size=32).digest()
+            accepted = self._accepted.get(seen)
+            if accepted is not None and accepted[0] == version:
+                return accepted[1]
+        principal = self._check(reader, header)
+        if principal is not None and seen is not None:
+            self._accepted[seen] = (version, principal)
+            if len(self._accepted) > _CACHE_SIZE:
+                self._accepted.popitem(last=False)
+        return principal
+
+    def _check(self, reader: Reader, header: str) -> Principal | None:
         creds = parse_basic(header)
         if creds is None:
             return None

@@ -35,6 +35,7 @@ class Settings:
     access_log: bool = False
     workers: int = 1
     server: str = "uvicorn"  # or "granian"
+    cache_mib: int = 16  # rendered GET responses kept while the data is unchanged; 0: none
 
     def __post_init__(self) -> None:
         if self.data_dir == Path():
@@ -43,6 +44,8 @@ class Settings:
         version_parts(self.ontap_version)  # fail early on a malformed version
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, not {self.workers}")
+        if self.cache_mib < 0:
+            raise ValueError(f"cache-mib must be 0 or more, not {self.cache_mib}")
         if self.server not in ("uvicorn", "granian"):
             raise ValueError(f"server must be uvicorn or granian, not {self.server!r}")
 
@@ -83,7 +86,7 @@ class Settings:
 
 
 def _convert(name: str, raw: str) -> object:
-    if name in ("port", "workers"):
+    if name in ("port", "workers", "cache_mib"):
         return int(raw)
     if name in ("no_tls", "access_log"):
         return raw.strip().lower() in ("1", "true", "yes", "on")

@@ -48,11 +48,16 @@ def test_workers_share_one_state_and_all_stop_with_the_server(
         too_big = client.post("/api/svm/svms", content=b"x" * (1024 * 1024 + 10))
         assert too_big.status_code == 413
         assert too_big.json()["error"]["code"] == "2"
-    # New connections land on either worker; every one sees every write.
+    # New connections land on either worker; every one sees every write at once, also
+    # where it answered the same GET before (each worker keeps rendered GETs).
     for i in range(8):
         with server.client(auth=("admin", PASSWORD)) as client:
             response = client.post("/api/svm/svms", json={"name": f"w{i}"})
             assert response.status_code == 202, response.text
+        for _ in range(3):
+            with server.client(auth=("admin", PASSWORD)) as client:
+                body = client.get("/api/svm/svms?return_records=false").json()
+                assert body["num_records"] == i + 1
     for _ in range(6):
         with server.client(auth=("admin", PASSWORD)) as client:
             body = client.get("/api/svm/svms?return_records=false").json()

@@ -52,6 +52,12 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="server processes sharing the port and the database (default 1; more serve "
         "more requests at once on a machine with more cores)",
     )
+    p.add_argument(
+        "--cache-mib",
+        type=int,
+        help="MiB of rendered GET responses kept while the data is unchanged, per worker "
+        "(default 16; 0 turns the cache off; SQLite only)",
+    )
 
 
 def _passwd_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -96,6 +102,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "access_log",
             "server",
             "workers",
+            "cache_mib",
         )
     }
     return Settings.from_env(**overrides)

@@ -27,6 +27,8 @@ class Request:
     path_params: dict[str, str] = field(default_factory=dict)
     account: str | None = None
     role: str | None = None
+    cache_key: Any = None  # set when a GET's 200 may be kept (app.py, response_cache.py)
+    cache_version: Any = None
 
     @property
     def hal(self) -> bool:
@@ -45,6 +47,7 @@ class Response:
     body: Any = None  # a JSON-able object, bytes, or None for no body
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str | None = None
+    sent_headers: list[tuple[bytes, bytes]] | None = None  # complete, when already built
 
     def encode(self, hal: bool) -> tuple[bytes, str]:
         if self.body is None:

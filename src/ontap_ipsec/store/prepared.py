@@ -9,6 +9,7 @@ processors so values are stored and compared exactly as Core writes them.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 import weakref
 from collections import OrderedDict
@@ -21,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 _CACHE_SIZE = 512
+_EPOCHS = itertools.count(1)  # one per connection opened: versions of two never compare equal
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,29 @@ class Reader:
             self._drop("reads")
             raise
 
+    def version(self) -> tuple[int, int] | None:
+        """What this thread's read connection has seen committed, or None if unknowable.
+
+        On SQLite, ``PRAGMA data_version`` changes whenever any other connection (of
+        this process or another) has committed since it was last asked; reads never
+        write on this connection, so every commit moves it. Two equal versions mean
+        no commit in between. PostgreSQL has no such counter: None, nothing is cached.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return None
+        if self._local.__dict__.get("reads") is None:
+            self._open("reads", autocommit=True)
+        held = self._local.reads_held
+        try:
+            cursor = held.version_cursor
+            if cursor is None:
+                cursor = held.version_cursor = held.driver.cursor()
+            cursor.execute("PRAGMA data_version")
+            return (held.epoch, cursor.fetchone()[0])
+        except self.engine.dialect.loaded_dbapi.OperationalError:
+            self._drop("reads")
+            raise
+
     def change(self, prepared: Prepared, values: dict[str, Any], conn: Conn) -> int:
         """Run a prepared INSERT/UPDATE/DELETE inside `conn`'s transaction; rows affected."""
         cursor = _driver(conn).cursor()
@@ -158,6 +183,8 @@ class _Held:
         self.pooled = pooled
         self.driver: Any = pooled.driver_connection
         self.postgres = postgres
+        self.epoch = next(_EPOCHS)
+        self.version_cursor: Any = None
 
     def discard(self) -> None:
         with contextlib.suppress(Exception):  # closing is best effort
