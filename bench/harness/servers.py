@@ -6,7 +6,7 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,16 +43,23 @@ def tls_files(data_dir: Path) -> tuple[Path, Path]:
 
 
 def server_cmd(
-    *, kind: str, app: str, port: int, data_dir: Path, tls: bool, workers: int = 1
+    *,
+    kind: str,
+    app: str,
+    port: int,
+    data_dir: Path,
+    tls: bool,
+    workers: int = 1,
+    extra: Sequence[str] = (),
 ) -> list[str]:
-    """kind: 'cli' (ontap-ipsec serve), 'uvicorn' or 'granian'; app: 'ours' or 'floor'."""
+    """kind: 'cli' (ontap-ipsec serve [extra]), 'uvicorn' or 'granian'; app: 'ours' or 'floor'."""
     cert, key = tls_files(data_dir)
     target = "bench_apps:ours" if app == "ours" else "bench_apps:floor"
     listen = ["--host", HOST, "--port", str(port)]
     quiet = ["--log-level", "warning", "--no-access-log"]
     if kind == "cli":
         assert app == "ours" and workers == 1
-        cmd = [str(VENV_BIN / "ontap-ipsec"), "serve", "--port", str(port)]
+        cmd = [str(VENV_BIN / "ontap-ipsec"), "serve", "--port", str(port), *extra]
         return cmd if tls else [*cmd, "--no-tls"]
     if kind == "uvicorn":
         cmd = [sys.executable, "-m", "uvicorn", target, *listen, "--loop", "uvloop"]
@@ -71,13 +78,22 @@ def server_cmd(
 
 @contextlib.contextmanager
 def running(
-    c: Ctx, *, kind: str, app: str, data_dir: Path, tls: bool, workers: int = 1
+    c: Ctx,
+    *,
+    kind: str,
+    app: str,
+    data_dir: Path,
+    tls: bool,
+    workers: int = 1,
+    extra: Sequence[str] = (),
 ) -> Iterator[Server]:
     """A server answering 200 on /api/cluster, stopped on leaving."""
     port = free_port()
     base = f"{'https' if tls else 'http'}://{HOST}:{port}"
-    label = f"{app}/{kind}/w{workers}/{mode(tls)}"
-    cmd = server_cmd(kind=kind, app=app, port=port, data_dir=data_dir, tls=tls, workers=workers)
+    label = f"{app}/{kind}/w{workers}/{mode(tls)}" + "".join(a.strip("-") for a in extra)
+    cmd = server_cmd(
+        kind=kind, app=app, port=port, data_dir=data_dir, tls=tls, workers=workers, extra=extra
+    )
     with started(
         cmd,
         env=server_env(data_dir),

@@ -70,7 +70,9 @@ class OntapApp:
             query_string=scope["query_string"].decode("latin-1"),
             headers=headers,
         )
-        too_large = await _read_body(request, receive)
+        # HTTP/1.1: a request with neither header has no body; nothing to wait for.
+        has_body = "content-length" in headers or "transfer-encoding" in headers
+        too_large = has_body and await _read_body(request, receive)
         if too_large:
             response = _error_response(
                 OntapError(413, errors.INVALID, f"The request body exceeds {MAX_BODY} bytes.")

@@ -34,7 +34,7 @@ class Settings:
     log_level: str = "info"
     access_log: bool = False
     workers: int = 1
-    server: str = "uvicorn"  # or "granian"
+    server: str = "granian"  # or "uvicorn" (bench/README.md has the measurements behind it)
     cache_mib: int = 16  # rendered GET responses kept while the data is unchanged; 0: none
 
     def __post_init__(self) -> None:

@@ -8,19 +8,24 @@ import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 
 def ensure_self_signed(directory: Path) -> tuple[Path, Path]:
     """Return (cert, key) paths, creating a self-signed pair on first use."""
     cert_path = directory / "server.crt"
     key_path = directory / "server.key"
     if cert_path.exists() and key_path.exists():
-        return cert_path, key_path
+        return cert_path, key_path  # the usual start: cryptography is not even imported
     directory.mkdir(parents=True, exist_ok=True)
+    _generate(cert_path, key_path)
+    return cert_path, key_path
+
+
+def _generate(cert_path: Path, key_path: Path) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     host = socket.gethostname()
     names: list[x509.GeneralName] = [
@@ -54,7 +59,6 @@ def ensure_self_signed(directory: Path) -> tuple[Path, Path]:
     )
     _write_private(key_path, key_bytes)
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return cert_path, key_path
 
 
 def _write_private(path: Path, data: bytes) -> None:

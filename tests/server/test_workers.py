@@ -71,6 +71,20 @@ def test_workers_share_one_state_and_all_stop_with_the_server(
     assert not [pid for pid in workers if _alive(pid)], "a worker outlived the server"
 
 
+@pytest.mark.parametrize("args", [(), ("--workers", "2")], ids=["default", "granian-2"])
+def test_workers_die_with_a_server_killed_outright(
+    start_server: ServerFactory, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    server = start_server(tmp_path / "data", admin_password=PASSWORD, extra_args=args)
+    workers = _children(server.process.pid)
+    assert workers
+    server.kill()  # SIGKILL: no shutdown code of the server runs
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)], "a worker outlived its killed server"
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,23 @@ def read_urls(instance_uuid: str) -> dict[str, str]:
     }
 
 
+UNCACHED = ("--cache-mib", "0")  # every request rendered from the database
+
+
 def run(c: Ctx, data_dir: Path, instance_uuid: str, tls_modes: Sequence[bool]) -> None:
+    """Ours as served by default (repeated GETs of unchanged data come from its cache of
+    rendered responses); with TLS on also ours with that cache off, in the same rounds."""
     urls = read_urls(instance_uuid)
     out = c.results.setdefault("reads", {})
     for tls in tls_modes:
         res: dict[str, Any] = out.setdefault(mode(tls), {})
         with (
             running(c, kind="cli", app="ours", data_dir=data_dir, tls=tls) as ours,
+            (
+                running(c, kind="cli", app="ours", data_dir=data_dir, tls=tls, extra=UNCACHED)
+                if tls
+                else contextlib.nullcontext()
+            ) as uncached,
             running(c, kind="uvicorn", app="floor", data_dir=data_dir, tls=tls) as f_uv,
             running(c, kind="granian", app="floor", data_dir=data_dir, tls=tls) as f_gr,
         ):
@@ -34,14 +45,14 @@ def run(c: Ctx, data_dir: Path, instance_uuid: str, tls_modes: Sequence[bool]) -
                 size = body_size(ours.base + url, AUTH)
                 log(f"reads {mode(tls)}: {name} ({size} B): ours, floor uvicorn, floor granian")
                 floor_path = f"/floor/{size}"
-                entry = interleaved(
-                    c,
-                    {
-                        "ours": {"url": ours.base + url},
-                        "floor_uvicorn": {"url": f_uv.base + floor_path, "auth": False},
-                        "floor_granian": {"url": f_gr.base + floor_path, "auth": False},
-                    },
-                )
+                targets = {
+                    "ours": {"url": ours.base + url},
+                    "floor_uvicorn": {"url": f_uv.base + floor_path, "auth": False},
+                    "floor_granian": {"url": f_gr.base + floor_path, "auth": False},
+                }
+                if uncached is not None:
+                    targets["ours_uncached"] = {"url": uncached.base + url}
+                entry = interleaved(c, targets)
                 best = max(("uvicorn", "granian"), key=lambda k: entry[f"floor_{k}"]["rps"])
                 floor = entry[f"floor_{best}"]
                 res[name] = {
@@ -52,3 +63,8 @@ def run(c: Ctx, data_dir: Path, instance_uuid: str, tls_modes: Sequence[bool]) -
                     "ratio_rps": entry["ours"]["rps"] / floor["rps"],
                     "ratio_bytes": entry["ours"]["bytes_per_s"] / floor["bytes_per_s"],
                 }
+                if tls:
+                    res[name]["uncached_ratio_rps"] = entry["ours_uncached"]["rps"] / floor["rps"]
+                    res[name]["uncached_ratio_bytes"] = (
+                        entry["ours_uncached"]["bytes_per_s"] / floor["bytes_per_s"]
+                    )

@@ -45,13 +45,37 @@ def walk(base: str, first: str, limit: int) -> dict[str, Any]:
 
 
 def memory_mib(pid: int) -> dict[str, float]:
-    """VmHWM and VmRSS of a process, in MiB."""
-    out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(("VmHWM:", "VmRSS:")):
-            key, value = line.split(":", 1)
-            out[key] = int(value.split()[0]) / 1024
+    """VmHWM and VmRSS of a server, in MiB: summed over its process and every descendant
+    (granian's workers are processes of their own), so an upper bound of its peak."""
+    out = {"VmHWM": 0.0, "VmRSS": 0.0, "processes": 0}
+    for one in _tree(pid):
+        try:
+            lines = Path(f"/proc/{one}/status").read_text().splitlines()
+        except OSError:
+            continue
+        out["processes"] += 1
+        for line in lines:
+            if line.startswith(("VmHWM:", "VmRSS:")):
+                key, value = line.split(":", 1)
+                out[key] += int(value.split()[0]) / 1024
     return out
+
+
+def _tree(pid: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        one = todo.pop()
+        found.append(one)
+        todo.extend(parents.get(one, []))
+    return found
 
 
 def run(c: Ctx, n_svms: int, per_svm: int) -> None:

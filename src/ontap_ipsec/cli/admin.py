@@ -44,7 +44,7 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument(
         "--server",
         choices=["uvicorn", "granian"],
-        help="the HTTP server to run the app under (default uvicorn)",
+        help="the HTTP server to run the app under (default granian)",
     )
     p.add_argument(
         "--workers",
@@ -141,9 +141,11 @@ def serve(settings: Settings) -> int:
 
 
 def worker_app() -> object:
-    """The app of one worker process of `serve --workers N` (settings from the environment)."""
+    """The app of one worker process of `serve` (settings from the environment)."""
     from ontap_ipsec.app import create_app
+    from ontap_ipsec.cli.serving import die_with_server
 
+    die_with_server()
     return create_app(Settings.from_env(), announce=lambda _message: None)
 
 

@@ -1,25 +1,32 @@
-"""The HTTP servers `ontap-ipsec serve` can run the app under: uvicorn or granian.
+"""The HTTP servers `ontap-ipsec serve` can run the app under: granian or uvicorn.
 
 Both serve the same ASGI app. With more than one worker, or under granian (whose
 workers are always processes of their own), each worker builds its app from the
 settings passed on in the environment; the first start (schema, admin account,
-TLS files) has been done once, before, by the parent.
+TLS files) has been done once, before, by the parent. A worker never outlives
+its server: should the server be killed outright (`kill -9`), the kernel ends
+the workers too, so the port and the database are free for the next start.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 from pathlib import Path
 
 from ontap_ipsec.config import Settings
 
-SERVERS = ("uvicorn", "granian")
+SERVERS = ("granian", "uvicorn")
 WORKER_APP = "ontap_ipsec.cli.admin:worker_app"
+_SERVER_PID = "_ONTAP_IPSEC_SERVER_PID"
+_PR_SET_PDEATHSIG = 1
 
 
 def run(app: object, settings: Settings, certfile: str | None, keyfile: str | None) -> None:
     if settings.server == "granian" or settings.workers > 1:
         os.environ.update(settings.to_env())
+        os.environ[_SERVER_PID] = str(os.getpid())
     if settings.server == "granian":
         _granian(settings, certfile, keyfile)
     else:
@@ -50,7 +57,7 @@ def _uvicorn(app: object, settings: Settings, certfile: str | None, keyfile: str
 
 def _granian(settings: Settings, certfile: str | None, keyfile: str | None) -> None:
     from granian import Granian
-    from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.constants import HTTPModes, Interfaces, Loops, SSLProtocols
     from granian.log import LogLevels
 
     Granian(
@@ -67,4 +74,19 @@ def _granian(settings: Settings, certfile: str | None, keyfile: str | None) -> N
         log_access=settings.access_log,
         ssl_cert=Path(certfile) if certfile else None,
         ssl_key=Path(keyfile) if keyfile else None,
+        ssl_protocol_min=SSLProtocols.tls12,  # as ONTAP: TLS 1.2 and 1.3
     ).serve()
+
+
+def die_with_server() -> None:
+    """In a worker: be killed when the server process dies, however it dies (Linux)."""
+    server = os.environ.get(_SERVER_PID)
+    if not server:
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: workers stop with an orderly shutdown only
+        return
+    if os.getppid() != int(server):  # the server died before the request above took hold
+        os._exit(1)

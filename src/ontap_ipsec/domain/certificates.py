@@ -13,15 +13,30 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ontap_ipsec.domain import pki, x509
+from ontap_ipsec.domain.certificate_types import (
+    CA_TYPES,
+    DEFAULT_EXPIRY,
+    DEFAULT_HASH,
+    DEFAULT_KEY_SIZE,
+    HASHES,
+    KEYED_TYPES,
+    TYPES,
+)
 from ontap_ipsec.domain.errors import DomainError
 
-TYPES = ("client", "server", "client_ca", "server_ca", "root_ca")
-CA_TYPES = frozenset({"client_ca", "server_ca", "root_ca"})
-KEYED_TYPES = frozenset({"client", "server"})
-HASHES = ("sha1", "sha256", "md5", "sha224", "sha384", "sha512")
-DEFAULT_EXPIRY = "P365DT"
-DEFAULT_KEY_SIZE = 2048
-DEFAULT_HASH = "sha256"
+__all__ = [
+    "CA_TYPES",
+    "DEFAULT_EXPIRY",
+    "DEFAULT_HASH",
+    "DEFAULT_KEY_SIZE",
+    "HASHES",
+    "KEYED_TYPES",
+    "TYPES",
+    "Prepared",
+    "prepare",
+    "default_name",
+    "naive_utc",
+]
 
 NOT_A_CA = "2"  # no ONTAP code is documented for this; see docs/fidelity.md
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from ontap_ipsec.domain import certificates as rules
-from ontap_ipsec.domain import pki, x509
-from ontap_ipsec.domain.pki import KeyVault
+from ontap_ipsec.domain import certificate_types as kinds
 from ontap_ipsec.resources import scope as scopes
 from ontap_ipsec.rest import errors
 from ontap_ipsec.rest.body import parse_body
@@ -33,6 +31,9 @@ from ontap_ipsec.rest.resource import (
     string,
     uuid_field,
 )
+
+if TYPE_CHECKING:
+    from ontap_ipsec.domain.pki import KeyVault
 from ontap_ipsec.store.tables import (
     CLUSTER_SCOPE,
     certificate_sans,
@@ -106,7 +107,7 @@ resource = Resource(
             "type",
             t.c.type,
             access=READ_POST,
-            enum=rules.TYPES,
+            enum=kinds.TYPES,
             required_on_post=True,
             description="Type of certificate.",
         ),
@@ -129,7 +130,7 @@ resource = Resource(
             "hash_function",
             t.c.hash_function,
             access=READ_POST,
-            enum=rules.HASHES,
+            enum=kinds.HASHES,
             description="Hashing function (md5 and sha1 are refused on POST).",
         ),
         integer(
@@ -177,6 +178,8 @@ enable_bulk(resource, "DELETE")
 
 
 def vault(ctx: Context) -> KeyVault:
+    from ontap_ipsec.domain.pki import KeyVault
+
     found = ctx.services.get("vault")
     if found is None:
         found = KeyVault.from_file(ctx.settings.data_dir / "keys" / "vault.key")
@@ -190,6 +193,8 @@ def create(ctx: Context, request: Request) -> Response:
     body = parse_body(request.body, resource, "post")
     if body.get("type") is None:
         raise errors.missing_value("type")
+    from ontap_ipsec.domain import certificates as rules  # X.509: imported on first use
+
     now = ctx.now()
     prepared = rules.prepare(body, now=now)
     info = prepared.info
@@ -326,7 +331,7 @@ _SIGN_FIELDS = Resource(
         string(
             "hash_function",
             access=READ_POST,
-            enum=rules.HASHES,
+            enum=kinds.HASHES,
             description="Hash function of the signature (default sha256).",
         ),
     ],
@@ -356,16 +361,18 @@ def sign(ctx: Context, request: Request) -> Response:
             "certificate signing request.",
             target="uuid",
         )
+    from ontap_ipsec.domain import pki, x509  # imported on first use
+
     now = ctx.now()
     expiry = body.get("expiry_time")
-    not_after = x509.parse_expiry(rules.DEFAULT_EXPIRY if expiry is None else expiry, now=now)
+    not_after = x509.parse_expiry(kinds.DEFAULT_EXPIRY if expiry is None else expiry, now=now)
     signed = pki.sign_csr(
         ca_cert_pem=row.public_certificate,
         ca_key_pem=vault(ctx).decrypt(row.private_key),
         csr_pem=body["signing_request"],
         not_after=not_after,
         now=now,
-        hash_function=body.get("hash_function") or rules.DEFAULT_HASH,  # enum-checked
+        hash_function=body.get("hash_function") or kinds.DEFAULT_HASH,  # enum-checked
     )
     return Response(200, {"public_certificate": signed})
 
@@ -379,7 +386,7 @@ resource.docs[("action:sign", "POST")] = {
         "properties": {
             "signing_request": {"type": "string"},
             "expiry_time": {"type": "string"},
-            "hash_function": {"type": "string", "enum": list(rules.HASHES)},
+            "hash_function": {"type": "string", "enum": list(kinds.HASHES)},
         },
     },
     "response": {"type": "object", "properties": {"public_certificate": {"type": "string"}}},
