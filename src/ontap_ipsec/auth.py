@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ontap_ipsec.store.prepared import Reader
+from ontap_ipsec.store.prepared import Reader, Version
 from ontap_ipsec.store.tables import accounts
 
 ROLES = ("admin", "readonly")
@@ -86,31 +86,33 @@ class Authenticator:
     - A verified password is remembered under a keyed digest of the credential
       together with the stored hash it matched: a changed password misses at once,
       and the slow hash is computed once per credential, not per request.
-    - When the store can tell that nothing has been committed since a credential
-      was last accepted (:meth:`Reader.version`), the account is not read again.
-      Any commit (a new password, a locked account, from any process) changes
-      the version, and the next request reads the account afresh.
+    - When the store can tell that the accounts are unchanged since a credential
+      was last accepted (:meth:`Reader.version`: a generation the database's own
+      triggers bump on any change to the accounts table), the account is not read
+      again. A new password, a new role or a locked account, from any process,
+      changes it, and the next request reads the account afresh.
     """
 
     def __init__(self) -> None:
         self._key = secrets.token_bytes(32)  # per process: the caches never leave memory
         self._verified: OrderedDict[bytes, str] = OrderedDict()
-        self._accepted: OrderedDict[bytes, tuple[Any, Principal]] = OrderedDict()
+        self._accepted: OrderedDict[bytes, tuple[tuple[int, int], Principal]] = OrderedDict()
 
     def authenticate(
-        self, reader: Reader, header: str | None, version: Any = None
+        self, reader: Reader, header: str | None, version: Version | None = None
     ) -> Principal | None:
         if not header:
             return None
-        seen = None
+        seen = accounts = None
         if version is not None:
+            accounts = (version.epoch, version.accounts)
             seen = hashlib.blake2b(header.encode(), key=self._key, digest_size=32).digest()
             accepted = self._accepted.get(seen)
-            if accepted is not None and accepted[0] == version:
+            if accepted is not None and accepted[0] == accounts:
                 return accepted[1]
         principal = self._check(reader, header)
-        if principal is not None and seen is not None:
-            self._accepted[seen] = (version, principal)
+        if principal is not None and seen is not None and accounts is not None:
+            self._accepted[seen] = (accounts, principal)
             if len(self._accepted) > _CACHE_SIZE:
                 self._accepted.popitem(last=False)
         return principal

@@ -185,3 +185,33 @@ def test_a_negative_budget_is_refused() -> None:
 
     with pytest.raises(ValueError, match="cache-mib"):
         Settings.from_env({"ONTAP_IPSEC_CACHE_MIB": "-1"})
+
+
+def test_an_account_locked_by_another_connection_is_refused_on_the_next_request(
+    app: OntapApp, api: httpx.Client
+) -> None:
+    app.authenticator = auth.Authenticator()
+    assert api.get(CLUSTER).status_code == 200
+    other = sqlite3.connect(db_path(app), isolation_level=None)
+    try:
+        other.execute("UPDATE accounts SET locked = 1 WHERE name = 'admin'")
+    finally:
+        other.close()
+    assert api.get(CLUSTER).status_code == 401
+
+
+def test_writes_elsewhere_do_not_make_the_account_be_read_again(
+    app: OntapApp, api: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.authenticator = auth.Authenticator()
+    checks: list[str] = []
+    original = auth.Authenticator._check
+
+    def counted(self: auth.Authenticator, reader: object, header: str) -> object:
+        checks.append(header)
+        return original(self, reader, header)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(auth.Authenticator, "_check", counted)
+    make_svms(api, ["vs1", "vs2", "vs3"])  # three commits, none to the accounts
+    assert api.get(SVMS).json()["num_records"] == 3
+    assert len(checks) == 1

@@ -16,13 +16,25 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 _CACHE_SIZE = 512
 _EPOCHS = itertools.count(1)  # one per connection opened: versions of two never compare equal
+_VERSION_SQL = (
+    "SELECT data_version, (SELECT generation FROM account_changes WHERE id = 1) "
+    "FROM pragma_data_version()"
+)
+
+
+class Version(NamedTuple):
+    """A read connection's view of the database (see :meth:`Reader.version`)."""
+
+    epoch: int  # the connection's: counters of two connections never compare
+    data: int  # SQLite's data_version: moves with every commit of another connection
+    accounts: int  # moves with every change to the accounts table
 
 
 @dataclass(frozen=True)
@@ -94,13 +106,15 @@ class Reader:
             self._drop("reads")
             raise
 
-    def version(self) -> tuple[int, int] | None:
+    def version(self) -> Version | None:
         """What this thread's read connection has seen committed, or None if unknowable.
 
-        On SQLite, ``PRAGMA data_version`` changes whenever any other connection (of
-        this process or another) has committed since it was last asked; reads never
-        write on this connection, so every commit moves it. Two equal versions mean
-        no commit in between. PostgreSQL has no such counter: None, nothing is cached.
+        On SQLite, ``data_version`` changes whenever any other connection (of this
+        process or another) has committed since it was last asked; reads never write
+        on this connection, so every commit moves it. Two equal versions mean no
+        commit in between. `accounts` is the generation the database's triggers
+        keep for the accounts table, read in the same statement. PostgreSQL has no
+        such counter: None, and nothing is cached.
         """
         if self.engine.dialect.name != "sqlite":
             return None
@@ -111,8 +125,9 @@ class Reader:
             cursor = held.version_cursor
             if cursor is None:
                 cursor = held.version_cursor = held.driver.cursor()
-            cursor.execute("PRAGMA data_version")
-            return (held.epoch, cursor.fetchone()[0])
+            cursor.execute(_VERSION_SQL)
+            data, accounts = cursor.fetchone()
+            return Version(held.epoch, data, accounts)
         except self.engine.dialect.loaded_dbapi.OperationalError:
             self._drop("reads")
             raise

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ontap_ipsec.rest.context import Context
 from ontap_ipsec.store.tables import metadata
 
-KEPT = frozenset({"cluster", "accounts"})
+KEPT = frozenset({"cluster", "accounts", "account_changes"})
 EMPTIED = [t for t in reversed(metadata.sorted_tables) if t.name not in KEPT]
 
 

@@ -41,6 +41,16 @@ accounts = sa.Table(
     sa.Column("locked", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
+# One row: bumped by database triggers (migration 0003) on every change to `accounts`,
+# whoever makes it, so a remembered credential can be trusted while it is unchanged.
+account_changes = sa.Table(
+    "account_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.CheckConstraint("id = 1", name="ck_account_changes_one_row"),
+)
+
 svms = sa.Table(
     "svms",
     metadata,
