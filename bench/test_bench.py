@@ -147,5 +147,9 @@ def test_server_commands_take_tls_files_and_factory_by_server() -> None:
     gr = server_cmd(kind="granian", app="floor", port=80, data_dir=Path("/d"), tls=False, workers=2)
     assert gr[-3:] == ["--http", "1", "bench_apps:floor"]
     assert gr[gr.index("--workers") + 1] == "2"
-    cli = server_cmd(kind="cli", app="ours", port=80, data_dir=Path("/d"), tls=False)
-    assert cli[1:] == ["serve", "--port", "80", "--no-tls"]
+    cli = server_cmd(kind="cli", app="ours", port=80, data_dir=Path("/d"), tls=False, workers=2)
+    assert cli[1:] == ["serve", "--port", "80", "--workers", "2", "--no-tls"]
+    uncached = server_cmd(
+        kind="cli", app="ours", port=80, data_dir=Path("/d"), tls=True, extra=["--cache-mib", "0"]
+    )
+    assert uncached[1:] == ["serve", "--port", "80", "--workers", "1", "--cache-mib", "0"]

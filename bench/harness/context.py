@@ -19,6 +19,7 @@ class Ctx:
     conns: int
     logs: Path
     rounds: int = 1
+    workers: int = 1  # ours's default worker count; every floor runs the same
     results: dict[str, Any] = field(default_factory=dict)
 
 

@@ -58,8 +58,9 @@ def server_cmd(
     listen = ["--host", HOST, "--port", str(port)]
     quiet = ["--log-level", "warning", "--no-access-log"]
     if kind == "cli":
-        assert app == "ours" and workers == 1
-        cmd = [str(VENV_BIN / "ontap-ipsec"), "serve", "--port", str(port), *extra]
+        assert app == "ours"
+        cmd = [str(VENV_BIN / "ontap-ipsec"), "serve", "--port", str(port)]
+        cmd += ["--workers", str(workers), *extra]
         return cmd if tls else [*cmd, "--no-tls"]
     if kind == "uvicorn":
         cmd = [sys.executable, "-m", "uvicorn", target, *listen, "--loop", "uvloop"]
@@ -84,10 +85,12 @@ def running(
     app: str,
     data_dir: Path,
     tls: bool,
-    workers: int = 1,
+    workers: int | None = None,
     extra: Sequence[str] = (),
 ) -> Iterator[Server]:
-    """A server answering 200 on /api/cluster, stopped on leaving."""
+    """A server answering 200 on /api/cluster, stopped on leaving (`workers`: default
+    ours's default)."""
+    workers = c.workers if workers is None else workers
     port = free_port()
     base = f"{'https' if tls else 'http'}://{HOST}:{port}"
     label = f"{app}/{kind}/w{workers}/{mode(tls)}" + "".join(a.strip("-") for a in extra)

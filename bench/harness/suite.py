@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ontap_ipsec.config import default_workers
+
 from .constants import RESULTS
 from .context import Ctx, log
 from .data import seed_reads
@@ -79,6 +81,7 @@ def run(quick: bool, only: Sequence[str] | None, readme: bool) -> int:
             conns=16,
             logs=logs,
             rounds=1 if quick else 4,
+            workers=default_workers(),  # as `ontap-ipsec serve` starts; floors run as many
         )
         try:
             run_phases(c, phases, prism_version)
@@ -102,6 +105,7 @@ def run(quick: bool, only: Sequence[str] | None, readme: bool) -> int:
             "warmup": c.warmup,
             "conns": c.conns,
             "rounds": c.rounds,
+            "workers": c.workers,
         },
         commands=commands(c),
     )

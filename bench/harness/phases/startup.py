@@ -25,7 +25,9 @@ def run(c: Ctx, data_dir: Path, reps: int) -> None:
         for name, kind in kinds.items():
             app = "ours" if name == "ours" else "floor"
             port = free_port()
-            cmd = server_cmd(kind=kind, app=app, port=port, data_dir=data_dir, tls=True)
+            cmd = server_cmd(
+                kind=kind, app=app, port=port, data_dir=data_dir, tls=True, workers=c.workers
+            )
             t0 = time.perf_counter()
             with started(
                 cmd,

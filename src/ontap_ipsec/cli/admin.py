@@ -49,8 +49,8 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument(
         "--workers",
         type=int,
-        help="server processes sharing the port and the database (default 1; more serve "
-        "more requests at once on a machine with more cores)",
+        help="worker processes sharing the port and the database (default 2, or 1 on a "
+        "single core; more serve more requests at once on a machine with more cores)",
     )
     p.add_argument(
         "--cache-mib",

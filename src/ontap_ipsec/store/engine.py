@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ontap_ipsec.store import write_lock
 from ontap_ipsec.store.prepared import Reader
 
 
@@ -54,7 +55,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
-        self.reader = Reader(engine)
+        self.write_lock = write_lock.for_url(engine.url.render_as_string(hide_password=True))
+        self.reader = Reader(engine, self.write_lock)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -64,7 +66,7 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One state change, one transaction."""
-        with self.engine.connect() as conn:
+        with self.write_lock.held(), self.engine.connect() as conn:
             conn = conn.execution_options(ontap_write=True)
             with conn.begin():
                 yield conn
@@ -72,3 +74,4 @@ class Store:
     def dispose(self) -> None:
         self.reader.close()
         self.engine.dispose()
+        self.write_lock.close()

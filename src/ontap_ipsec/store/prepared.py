@@ -21,6 +21,8 @@ from typing import Any, NamedTuple
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from ontap_ipsec.store.write_lock import NoLock
+
 _CACHE_SIZE = 512
 _EPOCHS = itertools.count(1)  # one per connection opened: versions of two never compare equal
 _VERSION_SQL = (
@@ -63,8 +65,9 @@ class Reader:
     connection of their own with explicit transactions.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, write_lock: Any = None) -> None:
         self.engine = engine
+        self.write_lock = write_lock if write_lock is not None else NoLock()
         self._cache: OrderedDict[Any, Prepared] = OrderedDict()
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -148,6 +151,10 @@ class Reader:
     def transaction(self) -> Iterator[RawTransaction]:
         """One write transaction on the thread's own write connection, without SQLAlchemy's
         per-transaction overhead; for handlers that only run prepared statements."""
+        with self.write_lock.held():
+            yield from self._transaction()
+
+    def _transaction(self) -> Iterator[RawTransaction]:
         raw = self._local.__dict__.get("writes") or self._open("writes", autocommit=False)
         try:
             if self.engine.dialect.name == "sqlite":
