@@ -15,7 +15,7 @@ import hmac
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -80,42 +80,65 @@ def parse_basic(header: str | None) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
+class _Accepted(NamedTuple):
+    epoch: int  # of the read connection whose version `data` is
+    data: int
+    accounts: int  # the accounts' generation, comparable across connections
+    principal: Principal
+
+
 class Authenticator:
     """Checks Basic credentials against the accounts table, with two safe caches.
 
     - A verified password is remembered under a keyed digest of the credential
       together with the stored hash it matched: a changed password misses at once,
       and the slow hash is computed once per credential, not per request.
-    - When the store can tell that the accounts are unchanged since a credential
-      was last accepted (:meth:`Reader.version`: a generation the database's own
-      triggers bump on any change to the accounts table), the account is not read
-      again. A new password, a new role or a locked account, from any process,
-      changes it, and the next request reads the account afresh.
+    - An accepted credential is trusted without reading its account while the
+      store shows nothing committed since (:meth:`Reader.version`), or else while
+      the generation the database's triggers keep for the accounts table is the
+      same. A new password, a new role or a locked account, from any process,
+      changes that generation, and the next request reads the account afresh.
     """
 
     def __init__(self) -> None:
         self._key = secrets.token_bytes(32)  # per process: the caches never leave memory
         self._verified: OrderedDict[bytes, str] = OrderedDict()
-        self._accepted: OrderedDict[bytes, tuple[tuple[int, int], Principal]] = OrderedDict()
+        self._accepted: OrderedDict[bytes, _Accepted] = OrderedDict()
 
     def authenticate(
         self, reader: Reader, header: str | None, version: Version | None = None
     ) -> Principal | None:
         if not header:
             return None
-        seen = accounts = None
-        if version is not None:
-            accounts = (version.epoch, version.accounts)
-            seen = hashlib.blake2b(header.encode(), key=self._key, digest_size=32).digest()
-            accepted = self._accepted.get(seen)
-            if accepted is not None and accepted[0] == accounts:
-                return accepted[1]
+        if version is None:
+            return self._check(reader, header)
+        seen = self._digest(header)
+        accepted = self._accepted.get(seen)
+        if accepted is not None and (accepted.epoch, accepted.data) == version:
+            return accepted.principal
+        accounts = reader.accounts_generation()
+        if accepted is not None and accepted.accounts == accounts:
+            self._accepted[seen] = _Accepted(
+                version.epoch, version.data, accounts, accepted.principal
+            )
+            return accepted.principal
         principal = self._check(reader, header)
-        if principal is not None and seen is not None and accounts is not None:
-            self._accepted[seen] = (accounts, principal)
+        if principal is not None:
+            self._accepted[seen] = _Accepted(version.epoch, version.data, accounts, principal)
             if len(self._accepted) > _CACHE_SIZE:
                 self._accepted.popitem(last=False)
         return principal
+
+    def remembered(self, header: str, version: Version) -> Principal | None:
+        """The principal of a credential accepted with nothing committed since; else None
+        (the caller then goes through :meth:`authenticate`). Reads nothing."""
+        accepted = self._accepted.get(self._digest(header))
+        if accepted is not None and (accepted.epoch, accepted.data) == version:
+            return accepted.principal
+        return None
+
+    def _digest(self, header: str) -> bytes:
+        return hashlib.blake2b(header.encode(), key=self._key, digest_size=32).digest()
 
     def _check(self, reader: Reader, header: str) -> Principal | None:
         creds = parse_basic(header)

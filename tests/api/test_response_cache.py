@@ -215,3 +215,13 @@ def test_writes_elsewhere_do_not_make_the_account_be_read_again(
     make_svms(api, ["vs1", "vs2", "vs3"])  # three commits, none to the accounts
     assert api.get(SVMS).json()["num_records"] == 3
     assert len(checks) == 1
+
+
+def test_a_get_with_a_body_is_refused_even_when_its_answer_is_kept(
+    app: OntapApp, api: httpx.Client
+) -> None:
+    assert api.get(CLUSTER).status_code == 200
+    assert api.get(CLUSTER).status_code == 200
+    refused = api.request("GET", CLUSTER, content=b'{"name": "x"}')
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "262198"

@@ -17,6 +17,11 @@ BASE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
+def wants_hal(accept: str) -> bool:
+    """`Accept: application/json` drops HAL links; anything else keeps them."""
+    return not (JSON in accept and HAL not in accept)
+
+
 @dataclass
 class Request:
     method: str
@@ -32,9 +37,7 @@ class Request:
 
     @property
     def hal(self) -> bool:
-        """`Accept: application/json` drops HAL links; anything else keeps them."""
-        accept = self.headers.get("accept", "")
-        return not (JSON in accept and HAL not in accept)
+        return wants_hal(self.headers.get("accept", ""))
 
     @property
     def target(self) -> str:

@@ -25,10 +25,7 @@ from ontap_ipsec.store.write_lock import NoLock
 
 _CACHE_SIZE = 512
 _EPOCHS = itertools.count(1)  # one per connection opened: versions of two never compare equal
-_VERSION_SQL = (
-    "SELECT data_version, (SELECT generation FROM account_changes WHERE id = 1) "
-    "FROM pragma_data_version()"
-)
+_ACCOUNTS_SQL = "SELECT generation FROM account_changes WHERE id = 1"
 
 
 class Version(NamedTuple):
@@ -36,7 +33,6 @@ class Version(NamedTuple):
 
     epoch: int  # the connection's: counters of two connections never compare
     data: int  # SQLite's data_version: moves with every commit of another connection
-    accounts: int  # moves with every change to the accounts table
 
 
 @dataclass(frozen=True)
@@ -115,9 +111,7 @@ class Reader:
         On SQLite, ``data_version`` changes whenever any other connection (of this
         process or another) has committed since it was last asked; reads never write
         on this connection, so every commit moves it. Two equal versions mean no
-        commit in between. `accounts` is the generation the database's triggers
-        keep for the accounts table, read in the same statement. PostgreSQL has no
-        such counter: None, and nothing is cached.
+        commit in between. PostgreSQL has no such counter: None, and nothing is cached.
         """
         if self.engine.dialect.name != "sqlite":
             return None
@@ -128,9 +122,17 @@ class Reader:
             cursor = held.version_cursor
             if cursor is None:
                 cursor = held.version_cursor = held.driver.cursor()
-            cursor.execute(_VERSION_SQL)
-            data, accounts = cursor.fetchone()
-            return Version(held.epoch, data, accounts)
+            cursor.execute("PRAGMA data_version")
+            return Version(held.epoch, cursor.fetchone()[0])
+        except self.engine.dialect.loaded_dbapi.OperationalError:
+            self._drop("reads")
+            raise
+
+    def accounts_generation(self) -> int:
+        """The count the database's triggers keep of changes to the accounts table."""
+        raw = self._local.__dict__.get("reads") or self._open("reads", autocommit=True)
+        try:
+            return int(_rows(raw, _ACCOUNTS_SQL, ())[0][0])
         except self.engine.dialect.loaded_dbapi.OperationalError:
             self._drop("reads")
             raise
