@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+import time
 from pathlib import Path
 
 import orjson
@@ -15,6 +17,7 @@ import bench_apps  # noqa: E402
 import seed  # noqa: E402
 from harness.constants import IPSEC, PASSWORD  # noqa: E402
 from harness.data import make_data_dir  # noqa: E402
+from harness.phases.scale import PeakMemory, memory_mib  # noqa: E402
 from harness.report import table, with_results  # noqa: E402
 from harness.rounds import Best  # noqa: E402
 from harness.servers import server_cmd  # noqa: E402
@@ -153,3 +156,23 @@ def test_server_commands_take_tls_files_and_factory_by_server() -> None:
         kind="cli", app="ours", port=80, data_dir=Path("/d"), tls=True, extra=["--cache-mib", "0"]
     )
     assert uncached[1:] == ["serve", "--port", "80", "--workers", "1", "--cache-mib", "0"]
+
+
+def test_memory_is_summed_over_a_process_and_its_children() -> None:
+    import subprocess
+
+    alone = memory_mib(os.getpid())
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        time.sleep(0.3)
+        with_child = memory_mib(os.getpid())
+        with PeakMemory(os.getpid(), every=0.05) as sampler:
+            time.sleep(0.2)
+    finally:
+        child.kill()
+        child.wait()
+    assert alone["processes"] >= 1
+    assert with_child["processes"] == alone["processes"] + 1
+    assert with_child["Pss"] > 0 and with_child["VmHWM"] >= with_child["VmRSS"] > 0
+    assert sampler.result_at_exit["samples"] >= 2
+    assert sampler.result_at_exit["Pss_peak"] >= sampler.result_at_exit["Pss"] * 0.9
