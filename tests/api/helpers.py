@@ -61,6 +61,7 @@ def assert_error(
 def assert_common_headers(response: httpx.Response | RawResponse) -> None:
     assert response.headers["cache-control"] == CACHE_CONTROL
     assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["server"] == "libzapid-httpd"
 
 
 def names(response: httpx.Response | RawResponse) -> list[str]:

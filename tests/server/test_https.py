@@ -59,6 +59,7 @@ def test_get_cluster_over_https(https_server: Server) -> None:
     assert response.headers["content-type"] == "application/hal+json"
     assert response.json()["version"]["generation"] == 9
     assert response.json()["_links"] == {"self": {"href": "/api/cluster"}}
+    assert response.headers.get_list("server") == ["libzapid-httpd"]  # ONTAP's, not granian's
 
 
 def test_unauthenticated_over_https_is_401(https_server: Server) -> None:

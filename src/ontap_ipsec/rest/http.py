@@ -11,6 +11,7 @@ HAL = "application/hal+json"
 JSON = "application/json"
 
 BASE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"server", b"libzapid-httpd"),  # ONTAP's; it also keeps the HTTP server's own name out
     (b"cache-control", b"no-cache,no-store,must-revalidate"),
     (b"x-content-type-options", b"nosniff"),
     (b"content-security-policy", b"default-src 'self'; frame-ancestors 'self'"),
