@@ -45,6 +45,7 @@ class OntapApp:
         self.ctx = ctx
         self.router = Router(all_resources())
         self.authenticator = Authenticator()
+        self._driver_operational = ctx.store.engine.dialect.loaded_dbapi.OperationalError
         budget = ctx.settings.cache_mib * 1024 * 1024
         self.responses = ResponseCache(budget) if budget > 0 else None
         self._openapi: bytes | None = None
@@ -65,7 +66,10 @@ class OntapApp:
         if scope["type"] != "http":
             return
         if self.responses is not None and scope["method"] in _READS:
-            hit = self._replay(scope)
+            try:
+                hit = self._replay(scope)
+            except Exception:  # noqa: BLE001 - the whole way through handle() answers it
+                hit = None
             if hit is not None:
                 await send({"type": "http.response.start", "status": 200, "headers": hit.headers})
                 body = b"" if scope["method"] == "HEAD" else hit.body
@@ -131,11 +135,10 @@ class OntapApp:
                 OntapError(400, errors.INVALID_VALUE, "A value is invalid for its field.")
             )
         except OperationalError:
-            log.exception("database error on %s %s", request.method, request.path)
-            return _error_response(
-                OntapError(503, "262160", "The database is busy. Retry after a short delay.")
-            )
-        except Exception:
+            return self._unavailable(request)
+        except Exception as exc:
+            if isinstance(exc, self._driver_operational):  # raised by the prepared statements
+                return self._unavailable(request)
             log.exception("unexpected error on %s %s", request.method, request.path)
             return _error_response(
                 OntapError(500, "262145", "Application code returned an unexpected exception.")
@@ -182,6 +185,12 @@ class OntapApp:
         if method != "GET" and request.role == "readonly":
             raise OntapError(403, errors.PERMISSION_DENIED, "not authorized for that command")
         return handler(self.ctx, request)
+
+    def _unavailable(self, request: Request) -> Response:
+        log.exception("database error on %s %s", request.method, request.path)
+        return _error_response(
+            OntapError(503, "262160", "The database is busy. Retry after a short delay.")
+        )
 
     def _cached(self, request: Request, version: Any) -> Response | None:
         """A GET answered before, with nothing committed since; else mark it for keeping."""

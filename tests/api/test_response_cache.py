@@ -225,3 +225,35 @@ def test_a_get_with_a_body_is_refused_even_when_its_answer_is_kept(
     refused = api.request("GET", CLUSTER, content=b'{"name": "x"}')
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "262198"
+
+
+def test_a_database_error_while_replaying_is_the_503_envelope(
+    app: OntapApp, api: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert api.get(CLUSTER).status_code == 200
+    assert api.get(CLUSTER).status_code == 200  # kept: the next one goes through the replay
+
+    def locked() -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(app.ctx.store.reader, "version", locked)
+    busy = api.get(CLUSTER)
+    assert busy.status_code == 503
+    assert busy.json()["error"]["code"] == "262160"
+    monkeypatch.undo()
+    assert api.get(CLUSTER).status_code == 200
+
+
+def test_a_driver_error_from_a_prepared_read_is_the_503_envelope(
+    app: OntapApp, api: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def locked(*_args: object, **_kwargs: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    make_svms(api, ["vs1"])
+    app.authenticator = auth.Authenticator()
+    api.get(CLUSTER)  # the credential is accepted before reads start failing
+    monkeypatch.setattr(app.ctx.store.reader, "fetch", locked)
+    busy = api.get(SVMS, params={"fields": "comment"})
+    assert busy.status_code == 503
+    assert busy.json()["error"]["code"] == "262160"
