@@ -25,6 +25,7 @@ from ontap_ipsec.rest.http import BASE_HEADERS, Request, Response, wants_hal
 from ontap_ipsec.rest.response_cache import Cached, ResponseCache
 from ontap_ipsec.rest.router import Router
 from ontap_ipsec.store.bootstrap import open_store
+from ontap_ipsec.store.prepared import Version
 
 log = logging.getLogger("ontap_ipsec")
 
@@ -65,11 +66,12 @@ class OntapApp:
             return
         if scope["type"] != "http":
             return
+        hit, version = None, None
         if self.responses is not None and scope["method"] in _READS:
             try:
-                hit = self._replay(scope)
+                hit, version = self._replay(scope)
             except Exception:  # noqa: BLE001 - the whole way through handle() answers it
-                hit = None
+                hit = version = None
             if hit is not None:
                 await send({"type": "http.response.start", "status": 200, "headers": hit.headers})
                 body = b"" if scope["method"] == "HEAD" else hit.body
@@ -81,6 +83,7 @@ class OntapApp:
             path=scope["path"],
             query_string=scope["query_string"].decode("latin-1"),
             headers=headers,
+            version=version,  # read by the replay path already: not read twice
         )
         # HTTP/1.1: a request with neither header has no body; nothing to wait for.
         has_body = "content-length" in headers or "transfer-encoding" in headers
@@ -93,11 +96,12 @@ class OntapApp:
             response = self.handle(request)
         await self._send(send, request, response)
 
-    def _replay(self, scope: Scope) -> Cached | None:
+    def _replay(self, scope: Scope) -> tuple[Cached | None, Version | None]:
         """A GET kept by the response cache, found with as little work as it takes: no
         request object, no database read beyond the version, no account read. Anything
         unusual (a body, no credential, one not seen since the accounts changed, an
-        over-long query) goes the whole way through :meth:`handle`."""
+        over-long query) goes the whole way through :meth:`handle`, with the version
+        if it was read."""
         authorization = accept = None
         for name, value in scope["headers"]:
             name = name.lower()
@@ -106,20 +110,21 @@ class OntapApp:
             elif name == b"accept":
                 accept = value.decode("latin-1")
             elif name == b"content-length" or name == b"transfer-encoding":
-                return None
+                return None, None
         query = scope["query_string"]
         if authorization is None or len(query) > MAX_QUERY:
-            return None
+            return None, None
         version = self.ctx.store.reader.version()
         if version is None:
-            return None
+            return None, None
         principal = self.authenticator.remembered(authorization, version)
         if principal is None:
-            return None
-        hal = wants_hal(accept or "")
-        key = (scope["path"], query.decode("latin-1"), hal, principal.role)
+            return None, version
+        key = _cache_key(
+            scope["path"], query.decode("latin-1"), wants_hal(accept or ""), principal.role
+        )
         assert self.responses is not None
-        return self.responses.get(key, version)
+        return self.responses.get(key, version), version
 
     def handle(self, request: Request) -> Response:
         try:
@@ -152,7 +157,7 @@ class OntapApp:
             return self._docs(request)
         if not (path == "/api" or path.startswith("/api/")):
             raise OntapError(404, errors.NOT_SUPPORTED, "API not found")
-        version = self.ctx.store.reader.version()  # None where it cannot be known
+        version = request.version or self.ctx.store.reader.version()  # None: unknowable
         self._authenticate(request, version)
         if self.responses is not None and version is not None:
             hit = self._cached(request, version)
@@ -194,14 +199,14 @@ class OntapApp:
 
     def _cached(self, request: Request, version: Any) -> Response | None:
         """A GET answered before, with nothing committed since; else mark it for keeping."""
-        if request.method not in ("GET", "HEAD") or request.body:
+        if request.method not in _READS or request.body:
             return None
-        key = (request.path, request.query_string, request.hal, request.role)
+        key = _cache_key(request.path, request.query_string, request.hal, request.role)
         assert self.responses is not None
         hit = self.responses.get(key, version)
         if hit is None:
             request.cache_key = key
-            request.cache_version = version
+            request.version = version
             return None
         return Response(200, hit.body, sent_headers=hit.headers)
 
@@ -254,11 +259,16 @@ class OntapApp:
                 headers.append((name.encode("latin-1"), value.encode("latin-1")))
             if request.cache_key is not None and response.status == 200:
                 assert self.responses is not None
-                self.responses.put(request.cache_key, request.cache_version, body, headers)
+                self.responses.put(request.cache_key, request.version, body, headers)
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send(
             {"type": "http.response.body", "body": b"" if request.method == "HEAD" else body}
         )
+
+
+def _cache_key(path: str, query: str, hal: bool, role: str | None) -> tuple[Any, ...]:
+    """What a kept GET is found under: everything its answer depends on besides the data."""
+    return (path, query, hal, role)
 
 
 def _without_links(body: dict[str, Any]) -> dict[str, Any]:

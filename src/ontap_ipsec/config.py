@@ -15,9 +15,10 @@ _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(\S*)$")
 def default_workers() -> int:
     """Two worker processes where there are two cores or more, else one.
 
-    Measured (bench/README.md): on 2 cores, a second worker raises cached reads from
-    about 0.5 to about 0.75 of the floor server's rate and leaves writes where they
-    were (SQLite takes one writer at a time). More can be asked for with --workers.
+    Measured (bench/README.md): on 2 cores shared with the load generator, a second
+    worker leaves throughput about where it was, reads and writes alike; it is kept
+    so that one long request (a key generated, a large page rendered) does not stall
+    every other client, and so that free cores are used. More with --workers.
     """
     return min(2, os.cpu_count() or 1)
 

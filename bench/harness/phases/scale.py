@@ -78,6 +78,7 @@ class PeakMemory:
         self.pid, self.every = pid, every
         self.peak_pss = 0.0
         self.samples = 0
+        self.result_at_exit: dict[str, float] = {}  # the last state, with the peak
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 

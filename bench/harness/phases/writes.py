@@ -27,9 +27,7 @@ UNLIST = "DELETE FROM ipsec_ca_certificates WHERE certificate_uuid = ?"
 
 def bare_sqlite_pairs(db: Path, pool: Sequence[tuple[str, str]], seconds: float) -> dict[str, Any]:
     """The same write transactions as POST + DELETE, by a bare sqlite3 loop, same pragmas."""
-    conn = sqlite3.connect(str(db), isolation_level=None, check_same_thread=False)
-    for pragma in PRAGMAS:
-        conn.execute(pragma)
+    conn = _connect(db)
     conn.executemany(UNLIST, [(u,) for _, u in pool])
     pairs = 0
     i = 0
@@ -74,13 +72,19 @@ def bare_sqlite_pairs(db: Path, pool: Sequence[tuple[str, str]], seconds: float)
 
 def clear_pool(db: Path, pool: Sequence[tuple[str, str]]) -> None:
     """Take the pool's certificates out of the IPsec list (what a run ended mid-pair left)."""
-    conn = sqlite3.connect(str(db), isolation_level=None)
+    conn = _connect(db)
     try:
-        for pragma in PRAGMAS:
-            conn.execute(pragma)
         conn.executemany(UNLIST, [(u,) for _, u in pool])
     finally:
         conn.close()
+
+
+def _connect(db: Path) -> sqlite3.Connection:
+    """A connection to the service's database with the service's pragmas."""
+    conn = sqlite3.connect(str(db), isolation_level=None, check_same_thread=False)
+    for pragma in PRAGMAS:
+        conn.execute(pragma)
+    return conn
 
 
 def run(

@@ -18,25 +18,10 @@ from ontap_ipsec.domain.certificate_types import (
     DEFAULT_EXPIRY,
     DEFAULT_HASH,
     DEFAULT_KEY_SIZE,
-    HASHES,
     KEYED_TYPES,
     TYPES,
 )
 from ontap_ipsec.domain.errors import DomainError
-
-__all__ = [
-    "CA_TYPES",
-    "DEFAULT_EXPIRY",
-    "DEFAULT_HASH",
-    "DEFAULT_KEY_SIZE",
-    "HASHES",
-    "KEYED_TYPES",
-    "TYPES",
-    "Prepared",
-    "prepare",
-    "default_name",
-    "naive_utc",
-]
 
 NOT_A_CA = "2"  # no ONTAP code is documented for this; see docs/fidelity.md
 

@@ -34,7 +34,7 @@ class Request:
     account: str | None = None
     role: str | None = None
     cache_key: Any = None  # set when a GET's 200 may be kept (app.py, response_cache.py)
-    cache_version: Any = None
+    version: Any = None  # the store's version, once read for this request (Reader.version)
 
     @property
     def hal(self) -> bool:

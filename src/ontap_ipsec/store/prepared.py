@@ -25,7 +25,6 @@ from ontap_ipsec.store.write_lock import NoLock
 
 _CACHE_SIZE = 512
 _EPOCHS = itertools.count(1)  # one per connection opened: versions of two never compare equal
-_ACCOUNTS_SQL = "SELECT generation FROM account_changes WHERE id = 1"
 
 
 class Version(NamedTuple):
@@ -130,12 +129,7 @@ class Reader:
 
     def accounts_generation(self) -> int:
         """The count the database's triggers keep of changes to the accounts table."""
-        raw = self._local.__dict__.get("reads") or self._open("reads", autocommit=True)
-        try:
-            return int(_rows(raw, _ACCOUNTS_SQL, ())[0][0])
-        except self.engine.dialect.loaded_dbapi.OperationalError:
-            self._drop("reads")
-            raise
+        return int(self.fetch(_ACCOUNT_CHANGES, {})[0][0])
 
     def change(self, prepared: Prepared, values: dict[str, Any], conn: Conn) -> int:
         """Run a prepared INSERT/UPDATE/DELETE inside `conn`'s transaction; rows affected."""
@@ -219,6 +213,11 @@ class _Held:
             if self.postgres:
                 self.driver.autocommit = False
             self.pooled.close()
+
+
+_ACCOUNT_CHANGES = Prepared(
+    "SELECT generation FROM account_changes WHERE id = 1", names=(), static={}, processors={}
+)
 
 
 class RawTransaction:
