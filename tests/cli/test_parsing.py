@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from ontap_ipsec.cli.args import build_tree, parse_params, resolve, split_globals
+from ontap_ipsec.cli.args import build_tree, parse_params, resolve
 from ontap_ipsec.cli.commands import COMMANDS
 from ontap_ipsec.cli.errors import CliError
 from ontap_ipsec.cli.main import main
+from ontap_ipsec.cli.options import split_globals
 from ontap_ipsec.cli.tables import Column, table
 
 TREE = build_tree(COMMANDS)

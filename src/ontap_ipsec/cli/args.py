@@ -2,78 +2,23 @@
 
 Command words and parameter names may be abbreviated to any unique prefix, as in
 ONTAP's clustershell; parameters take one dash (ONTAP) or two (`--vserver`), and
-`--name=value` also works. Connection options (`--host`, ...) may stand anywhere.
+`--name=value` also works. Connection options (`--host`, ...) may stand anywhere: cli.options
+takes them out first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ontap_ipsec.cli.errors import CliError, usage
 from ontap_ipsec.cli.spec import FLAG, INTEGER, LIST, Command, Param
 
 HELP_TOKENS = frozenset({"-h", "-help", "--help", "?"})
-GLOBAL_VALUES = ("host", "port", "user", "profile", "cacert", "output")
-GLOBAL_FLAGS = ("insecure", "verbose")
-OUTPUTS = ("table", "json")
-
-
-@dataclass
-class GlobalOptions:
-    host: str | None = None
-    port: int | None = None
-    user: str | None = None
-    profile: str | None = None
-    cacert: str | None = None
-    output: str = "table"
-    insecure: bool = False
-    verbose: bool = False
 
 
 class HelpRequested(Exception):
     """`--help` (or `?`) was given; the caller prints help for what was resolved so far."""
-
-
-def split_globals(argv: Sequence[str]) -> tuple[GlobalOptions, list[str]]:
-    """Take the connection options out of argv, wherever they stand."""
-    opts = GlobalOptions()
-    rest: list[str] = []
-    i = 0
-    while i < len(argv):
-        tok = argv[i]
-        name, eq, inline = tok[2:].partition("=") if tok.startswith("--") else ("", "", "")
-        if name in GLOBAL_VALUES:
-            if eq:
-                value = inline
-            elif i + 1 < len(argv):
-                i += 1
-                value = argv[i]
-            else:
-                raise usage(f'Missing value for "--{name}".')
-            _set_global(opts, name, value)
-        elif name in GLOBAL_FLAGS and not eq:
-            setattr(opts, name, True)
-        elif tok == "-v" and not any(not t.startswith("-") for t in rest):
-            opts.verbose = True  # before the command words only: later, -v is -vserver
-        else:
-            rest.append(tok)
-        i += 1
-    return opts, rest
-
-
-def _set_global(opts: GlobalOptions, name: str, value: str) -> None:
-    if name == "port":
-        if not value.isdigit() or not 0 < int(value) < 65536:
-            raise usage(f'"{value}" is an invalid value for "--port" (a TCP port number).')
-        opts.port = int(value)
-    elif name == "output":
-        if value not in OUTPUTS:
-            raise usage(f'"{value}" is an invalid value for "--output" (table or json).')
-        opts.output = value
-    else:
-        setattr(opts, name, value)
 
 
 Tree = dict[str, Any]  # word -> Tree | Command

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ontap_ipsec.cli.args import GLOBAL_FLAGS, GLOBAL_VALUES, OUTPUTS, Tree, resolve
+from ontap_ipsec.cli.args import Tree, resolve
 from ontap_ipsec.cli.errors import CliError
+from ontap_ipsec.cli.options import GLOBAL_FLAGS, GLOBAL_VALUES, OUTPUTS
 from ontap_ipsec.cli.spec import Command
 
 ADMIN_WORDS = ("serve", "passwd", "completion")

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ontap_ipsec.cli.args import GlobalOptions
 from ontap_ipsec.cli.errors import CliError
+from ontap_ipsec.cli.options import GlobalOptions
 from ontap_ipsec.cli.profiles import load_profile
 
 PASSWORD_ENV = "ONTAP_PASSWORD"

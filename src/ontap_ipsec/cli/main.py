@@ -24,16 +24,10 @@ def command_tree() -> Any:
 def run_command(argv: Sequence[str]) -> int:
     """An ONTAP-style command line; errors are printed as ONTAP prints them."""
     from ontap_ipsec.cli import helptext
-    from ontap_ipsec.cli.args import (
-        HELP_TOKENS,
-        GlobalOptions,
-        HelpRequested,
-        parse_params,
-        resolve,
-        split_globals,
-    )
+    from ontap_ipsec.cli.args import HELP_TOKENS, HelpRequested, parse_params, resolve
     from ontap_ipsec.cli.commands import COMMANDS
     from ontap_ipsec.cli.errors import CliError, usage
+    from ontap_ipsec.cli.options import GlobalOptions, split_globals
 
     opts = GlobalOptions()
     try:
