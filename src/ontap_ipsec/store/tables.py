@@ -11,6 +11,23 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
+# Text compares bytewise on both backends, whatever collation the PostgreSQL database was
+# created with: SQLite's default BINARY compares UTF-8 bytes, PostgreSQL's "C" collation
+# does the same (SQLite has no collation of that name, hence the variant). Filters with
+# `<`, `>`, `..` and `order_by` therefore answer alike everywhere (migration 0004).
+BYTEWISE = "C"
+
+
+def varchar(length: int) -> sa.types.TypeEngine[str]:
+    """VARCHAR(length), compared bytewise."""
+    return sa.String(length).with_variant(sa.String(length, collation=BYTEWISE), "postgresql")
+
+
+def text() -> sa.types.TypeEngine[str]:
+    """TEXT, compared bytewise."""
+    return sa.Text().with_variant(sa.Text(collation=BYTEWISE), "postgresql")
+
+
 # The scope key of cluster-scoped rows (an SVM-scoped row uses its SVM's uuid),
 # so that "same scope" can be part of a composite foreign key.
 CLUSTER_SCOPE = "cluster"
@@ -19,12 +36,12 @@ cluster = sa.Table(
     "cluster",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("uuid", sa.String(36), nullable=False, unique=True),
-    sa.Column("name", sa.String(255), nullable=False),
-    sa.Column("ipspace_uuid", sa.String(36), nullable=False),
-    sa.Column("snapshot_policy_uuid", sa.String(36), nullable=False),
-    sa.Column("version", sa.String(64), nullable=False),
-    sa.Column("version_full", sa.String(255), nullable=False),
+    sa.Column("uuid", varchar(36), nullable=False, unique=True),
+    sa.Column("name", varchar(255), nullable=False),
+    sa.Column("ipspace_uuid", varchar(36), nullable=False),
+    sa.Column("snapshot_policy_uuid", varchar(36), nullable=False),
+    sa.Column("version", varchar(64), nullable=False),
+    sa.Column("version_full", varchar(255), nullable=False),
     sa.Column("version_generation", sa.Integer, nullable=False),
     sa.Column("version_major", sa.Integer, nullable=False),
     sa.Column("version_minor", sa.Integer, nullable=False),
@@ -35,9 +52,9 @@ cluster = sa.Table(
 accounts = sa.Table(
     "accounts",
     metadata,
-    sa.Column("name", sa.String(64), primary_key=True),
-    sa.Column("password_hash", sa.String(255), nullable=False),
-    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("name", varchar(64), primary_key=True),
+    sa.Column("password_hash", varchar(255), nullable=False),
+    sa.Column("role", varchar(32), nullable=False),
     sa.Column("locked", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
@@ -54,66 +71,66 @@ account_changes = sa.Table(
 svms = sa.Table(
     "svms",
     metadata,
-    sa.Column("uuid", sa.String(36), primary_key=True),
-    sa.Column("name", sa.String(64), nullable=False, unique=True),
-    sa.Column("comment", sa.String(255), nullable=True),
-    sa.Column("language", sa.String(32), nullable=False),
-    sa.Column("state", sa.String(16), nullable=False),
-    sa.Column("subtype", sa.String(32), nullable=False),
-    sa.Column("ipspace_name", sa.String(64), nullable=False),
-    sa.Column("ipspace_uuid", sa.String(36), nullable=False),
-    sa.Column("snapshot_policy_name", sa.String(64), nullable=False),
-    sa.Column("snapshot_policy_uuid", sa.String(36), nullable=False),
+    sa.Column("uuid", varchar(36), primary_key=True),
+    sa.Column("name", varchar(64), nullable=False, unique=True),
+    sa.Column("comment", varchar(255), nullable=True),
+    sa.Column("language", varchar(32), nullable=False),
+    sa.Column("state", varchar(16), nullable=False),
+    sa.Column("subtype", varchar(32), nullable=False),
+    sa.Column("ipspace_name", varchar(64), nullable=False),
+    sa.Column("ipspace_uuid", varchar(36), nullable=False),
+    sa.Column("snapshot_policy_name", varchar(64), nullable=False),
+    sa.Column("snapshot_policy_uuid", varchar(36), nullable=False),
     sa.Column("created", sa.DateTime, nullable=False),
 )
 
 jobs = sa.Table(
     "jobs",
     metadata,
-    sa.Column("uuid", sa.String(36), primary_key=True),
-    sa.Column("description", sa.String(512), nullable=False),
-    sa.Column("state", sa.String(16), nullable=False),
-    sa.Column("message", sa.String(1024), nullable=True),
+    sa.Column("uuid", varchar(36), primary_key=True),
+    sa.Column("description", varchar(512), nullable=False),
+    sa.Column("state", varchar(16), nullable=False),
+    sa.Column("message", varchar(1024), nullable=True),
     sa.Column("code", sa.Integer, nullable=False, server_default="0"),
     sa.Column("start_time", sa.DateTime, nullable=True),
     sa.Column("end_time", sa.DateTime, nullable=True),
-    sa.Column("svm_uuid", sa.String(36), nullable=True),
-    sa.Column("svm_name", sa.String(64), nullable=True),
+    sa.Column("svm_uuid", varchar(36), nullable=True),
+    sa.Column("svm_name", varchar(64), nullable=True),
 )
 
 certificates = sa.Table(
     "certificates",
     metadata,
-    sa.Column("uuid", sa.String(36), primary_key=True),
-    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("uuid", varchar(36), primary_key=True),
+    sa.Column("name", varchar(255), nullable=False),
     sa.Column(
         "svm_uuid",
-        sa.String(36),
+        varchar(36),
         sa.ForeignKey("svms.uuid", ondelete="CASCADE"),
         nullable=True,
         index=True,
     ),
-    sa.Column("scope_key", sa.String(36), nullable=False),
-    sa.Column("type", sa.String(16), nullable=False),
-    sa.Column("common_name", sa.String(255), nullable=True),
-    sa.Column("serial_number", sa.String(64), nullable=False),
-    sa.Column("ca", sa.String(512), nullable=True),
+    sa.Column("scope_key", varchar(36), nullable=False),
+    sa.Column("type", varchar(16), nullable=False),
+    sa.Column("common_name", varchar(255), nullable=True),
+    sa.Column("serial_number", varchar(64), nullable=False),
+    sa.Column("ca", varchar(512), nullable=True),
     sa.Column("not_before", sa.DateTime, nullable=False),
     sa.Column("expiry_time", sa.DateTime, nullable=False),
-    sa.Column("hash_function", sa.String(16), nullable=True),
-    sa.Column("key_type", sa.String(8), nullable=False),
+    sa.Column("hash_function", varchar(16), nullable=True),
+    sa.Column("key_type", varchar(8), nullable=False),
     sa.Column("key_size", sa.Integer, nullable=False),
-    sa.Column("subject_key_identifier", sa.String(128), nullable=True),
-    sa.Column("authority_key_identifier", sa.String(128), nullable=True),
-    sa.Column("san_dns", sa.Text, nullable=True),
-    sa.Column("san_email", sa.Text, nullable=True),
-    sa.Column("san_ip", sa.Text, nullable=True),
-    sa.Column("san_uri", sa.Text, nullable=True),
-    sa.Column("public_certificate", sa.Text, nullable=False),
-    sa.Column("private_key", sa.Text, nullable=True),  # encrypted with the data dir's key
-    sa.Column("intermediate_certificates", sa.Text, nullable=True),
+    sa.Column("subject_key_identifier", varchar(128), nullable=True),
+    sa.Column("authority_key_identifier", varchar(128), nullable=True),
+    sa.Column("san_dns", text(), nullable=True),
+    sa.Column("san_email", text(), nullable=True),
+    sa.Column("san_ip", text(), nullable=True),
+    sa.Column("san_uri", text(), nullable=True),
+    sa.Column("public_certificate", text(), nullable=False),
+    sa.Column("private_key", text(), nullable=True),  # encrypted with the data dir's key
+    sa.Column("intermediate_certificates", text(), nullable=True),
     sa.Column("is_ca", sa.Boolean, nullable=False),
-    sa.Column("issuer_serial", sa.String(128), nullable=False),
+    sa.Column("issuer_serial", varchar(128), nullable=False),
     sa.Column("created", sa.DateTime, nullable=False),
     sa.UniqueConstraint("scope_key", "name", name="uq_certificates_scope_name"),
     sa.UniqueConstraint("scope_key", "issuer_serial", name="uq_certificates_scope_issuer_serial"),
@@ -130,26 +147,26 @@ certificate_sans = sa.Table(
     metadata,
     sa.Column(
         "certificate_uuid",
-        sa.String(36),
+        varchar(36),
         sa.ForeignKey("certificates.uuid", ondelete="CASCADE"),
         primary_key=True,
     ),
-    sa.Column("kind", sa.String(8), primary_key=True),
-    sa.Column("value", sa.String(1024), primary_key=True),
+    sa.Column("kind", varchar(8), primary_key=True),
+    sa.Column("value", varchar(1024), primary_key=True),
 )
 
 ipsec_ca_certificates = sa.Table(
     "ipsec_ca_certificates",
     metadata,
-    sa.Column("certificate_uuid", sa.String(36), primary_key=True),
+    sa.Column("certificate_uuid", varchar(36), primary_key=True),
     sa.Column(
         "svm_uuid",
-        sa.String(36),
+        varchar(36),
         sa.ForeignKey("svms.uuid", ondelete="CASCADE"),
         nullable=True,
         index=True,
     ),
-    sa.Column("scope_key", sa.String(36), nullable=False),
+    sa.Column("scope_key", varchar(36), nullable=False),
     sa.Column("is_ca", sa.Boolean, nullable=False),
     sa.Column("created", sa.DateTime, nullable=False),
     sa.ForeignKeyConstraint(
