@@ -7,7 +7,6 @@ database's unique constraints, so they run on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import base64
-import os
 import uuid as uuidlib
 from typing import Any
 
@@ -18,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy.exc import IntegrityError
 
 from ontap_ipsec.app import OntapApp
-from ontap_ipsec.resources import certificates as certificates_resource
+from ontap_ipsec.domain.backends import certificates as certificate_backend
 from ontap_ipsec.store.tables import certificates as certificates_table
 from tests import certs
 from tests.certificates.conftest import (
@@ -41,6 +40,7 @@ from tests.certificates.conftest import (
     rsa2048_ca,
     uuids,
 )
+from tests.requirements import require
 
 BAD_FORMAT = ("52559975", "Failed to read the certificate due to incorrect formatting.")
 
@@ -411,7 +411,7 @@ def test_a_duplicate_that_slips_past_the_check_is_still_409_uuid(
     api = any_client
     cert = fresh_ca("Race CA")[0]
     installed(api, cert, "server_ca", name="first")
-    monkeypatch.setattr(certificates_resource, "_refuse_duplicates", lambda *a, **k: None)
+    monkeypatch.setattr(certificate_backend, "_refuse_duplicates", lambda *a, **k: None)
     response = install(api, cert, "server_ca", name="second")
     assert_error(response, 409, "1", "duplicate entry", "uuid")
     assert count(api) == 1
@@ -423,7 +423,7 @@ def test_a_duplicate_name_that_slips_past_the_check_is_409_target_name(
     """Pins the target for a race on the name (the name's constraint, not the certificate's)."""
     api = any_client
     installed(api, p256_ca()[0], "server_ca", name="taken")
-    monkeypatch.setattr(certificates_resource, "_refuse_duplicates", lambda *a, **k: None)
+    monkeypatch.setattr(certificate_backend, "_refuse_duplicates", lambda *a, **k: None)
     response = install(api, p384_ca()[0], "server_ca", name="taken")
     assert_error(response, 409, "1", "duplicate entry", "name")
     assert count(api) == 1
@@ -516,13 +516,9 @@ FIELD_NAMES = [
 
 
 def test_random_bodies_never_yield_a_500(app: OntapApp, api: httpx.Client) -> None:
-    try:
-        from hypothesis import HealthCheck, given, settings
-        from hypothesis import strategies as st
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip("hypothesis is not installed in this environment (pip install hypothesis)")
+    require("hypothesis", "hypothesis is in the test extra")
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
 
     make_svm(api, "vs1")
     pems = [_ca_pem(), certs.pem(leaf()[0]), certs.pem(expired_ca()[0])]

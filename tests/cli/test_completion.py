@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
-import pytest
-
 from tests.cli.conftest import BIN, run_cli
-
-IN_CI = os.environ.get("CI") == "true"
+from tests.requirements import require_executable
 
 
 def complete(*words: str) -> list[str]:
     """Load the printed script into bash and ask it to complete `words` (last = partial)."""
-    if shutil.which("bash") is None:
-        if IN_CI:
-            pytest.fail("bash is needed to test the completion script")
-        pytest.skip("no bash on this machine")
+    require_executable("bash", "the completion script is a bash script")
     script = run_cli("completion", "bash").stdout
     quoted = " ".join(f"'{w}'" for w in ("ontap-ipsec", *words))
     program = (

@@ -23,24 +23,22 @@ import pytest
 from ontap_ipsec.app import OntapApp, create_app
 from ontap_ipsec.inprocess import client as inprocess_client
 from tests.api.helpers import basic
-from tests.conftest import ADMIN_PASSWORD, AUTH, IN_CI, fresh_app, make_settings
+from tests.conftest import ADMIN_PASSWORD, AUTH, fresh_app, make_settings
 from tests.ipsec.conftest import (
     IPSEC,
     build_world,
     install_ca,
 )
+from tests.requirements import require
 
-try:
-    import schemathesis
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
-    from schemathesis import GenerationMode
-    from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import response_schema_conformance
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    if IN_CI:
-        raise
-    pytest.skip(f"schemathesis is not installed ({exc})", allow_module_level=True)
+schemathesis = require("schemathesis", "schemathesis is in the test extra")
+require("hypothesis", "hypothesis is in the test extra")
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from schemathesis import GenerationMode  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
+from schemathesis.specs.openapi.checks import response_schema_conformance  # noqa: E402
 
 POSITIVE_EXAMPLES = int(os.environ.get("ONTAP_IPSEC_SCHEMATHESIS_EXAMPLES", "20"))
 NEGATIVE_EXAMPLES = max(1, POSITIVE_EXAMPLES * 3 // 5)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import httpx
@@ -11,6 +10,7 @@ import pytest
 from ontap_ipsec import seeding
 from ontap_ipsec.seeding import SeedError, seed, seed_file
 from ontap_ipsec.testing import InProcess, OntapServer
+from tests.requirements import require
 
 SPEC = {
     "svms": ["vs1", {"name": "vs2", "comment": "second"}],
@@ -137,10 +137,7 @@ def test_server_and_in_process_share_one_state(
 @pytest.fixture
 def netapp_installed() -> None:
     """netapp_ontap is in the test extra: under CI its absence fails rather than skips."""
-    if os.environ.get("CI") == "true":
-        import netapp_ontap  # noqa: F401
-    else:
-        pytest.importorskip("netapp_ontap", reason="netapp-ontap is not installed")
+    require("netapp_ontap", "netapp-ontap is in the test extra")
 
 
 def test_netapp_ontap_over_https_and_in_process(

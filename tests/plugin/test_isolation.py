@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.plugin.conftest import PLUGIN_ARGS
+from tests.requirements import require
 
 BETWEEN_TESTS = """
 import httpx
@@ -82,7 +83,7 @@ def test_2_see_only_mine(ontap_server_session):
 def test_xdist_workers_get_their_own_server_and_state(
     pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("xdist", reason="pytest-xdist is not installed")
+    require("xdist", "pytest-xdist is in the test extra")
     out = tmp_path / "out"
     out.mkdir()
     monkeypatch.setenv("ONTAP_TEST_OUT", str(out))
