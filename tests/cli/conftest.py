@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -19,7 +18,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
 
@@ -28,15 +26,10 @@ from ontap_ipsec.cli.main import main
 from ontap_ipsec.store.reset import reset
 from ontap_ipsec.tls import ensure_self_signed
 from tests.conftest import ADMIN_PASSWORD, make_settings
+from tests.server.process import free_port
 
 BIN = Path(sys.executable).parent
 CLUSTER = "cluster1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -149,15 +142,3 @@ def run_cli(
         env=full_env,
         timeout=60,
     )
-
-
-def wait_until_serving(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            httpx.get(f"{url}/api/cluster", verify=False, timeout=2)
-            return
-        except httpx.HTTPError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.cli.conftest import ADMIN_PASSWORD, Cli, Live, free_port, run_cli
+from tests.cli.conftest import ADMIN_PASSWORD, Cli, Live, run_cli
+from tests.server.process import free_port
 
 ENV = {"ONTAP_PASSWORD": ADMIN_PASSWORD}
 

@@ -13,35 +13,20 @@ from pathlib import Path
 import pytest
 
 from tests import certs
-from tests.cli.conftest import BIN, free_port, lines, run_cli, wait_until_serving
+from tests.cli.conftest import BIN, lines, run_cli
+from tests.server.process import run_server
 
 PASSWORD = "readme-secret"
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[str], Path]]:
-    port = free_port()
-    home = tmp_path_factory.mktemp("served")
-    data = home / "data"
-    log = (home / "server.log").open("w")
-    env = {"ONTAP_IPSEC_ADMIN_PASSWORD": PASSWORD, "PATH": str(BIN)}
-    proc = subprocess.Popen(
-        [str(BIN / "ontap-ipsec"), "serve", "--port", str(port), "--data-dir", str(data)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    try:
-        wait_until_serving(f"https://127.0.0.1:{port}")
-        yield ["--host", "127.0.0.1", "--port", str(port), "--insecure"], data
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    """`ontap-ipsec serve --port P --data-dir D` as the README runs it, with only PATH set."""
+    data = tmp_path_factory.mktemp("served") / "data"
+    with run_server(
+        data, admin_password=PASSWORD, host=None, log_level=None, env={"PATH": str(BIN)}
+    ) as server:
+        yield ["--host", "127.0.0.1", "--port", str(server.port), "--insecure"], data
 
 
 def test_the_readme_session_against_a_served_instance(served, tmp_path: Path):

@@ -19,13 +19,14 @@ from typing import Any
 import pytest
 
 from tests import certs
-from tests.clients.conftest import ServerProcess, require_executable, require_module
+from tests.requirements import require, require_executable
+from tests.server.process import Server
 
 PLAYBOOK = Path(__file__).parent / "ansible" / "ipsec_ca.yml"
 HINT = "pip install ansible ansible-core; both are in the test extra"
 
-require_module("ansible", HINT)
-require_module("ansible_collections.netapp.ontap", HINT)
+require("ansible", HINT)
+require("ansible_collections.netapp.ontap", HINT)
 
 
 def ansible_env(home: Path) -> dict[str, str]:
@@ -47,7 +48,7 @@ def ansible_env(home: Path) -> dict[str, str]:
     return env
 
 
-def run_playbook(server: ServerProcess, tmp_path: Path, variables: dict[str, Any]) -> Any:
+def run_playbook(server: Server, tmp_path: Path, variables: dict[str, Any]) -> Any:
     playbook_cmd = require_executable(Path(sys.executable).parent / "ansible-playbook", HINT)
     home = tmp_path / "home"
     home.mkdir()
@@ -78,7 +79,7 @@ def results_by_task(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_playbook_is_idempotent_honours_check_mode_and_reports_module_errors(
-    server: ServerProcess, tmp_path: Path
+    server: Server, tmp_path: Path
 ) -> None:
     svm_ca, _ = certs.make_ca("p256", "ansible svm CA")
     cluster_ca, _ = certs.make_ca("p256", "ansible cluster CA")
@@ -126,7 +127,7 @@ def test_playbook_is_idempotent_honours_check_mode_and_reports_module_errors(
     assert tasks["Check mode, remove the cluster CA from IPsec (nothing may change)"]["changed"]
 
     # on the server: the check-mode removal left the cluster entry, the real one took the SVM's
-    with server.client() as client:
+    with server.client(auth=server.auth) as client:
         entries = client.get("/api/security/ipsec/ca-certificates", params={"fields": "*"}).json()[
             "records"
         ]
@@ -146,13 +147,13 @@ def test_playbook_is_idempotent_honours_check_mode_and_reports_module_errors(
     assert svms["num_records"] == 1
 
 
-def test_svm_has_the_fields_na_ontap_svm_reads(server: ServerProcess) -> None:
+def test_svm_has_the_fields_na_ontap_svm_reads(server: Server) -> None:
     """na_ontap_svm (ONTAP >= 9.13.1) asks for `storage` and does int() on both members."""
     fields = (
         "subtype,aggregates,language,snapshot_policy,ipspace,comment,nfs,cifs,fcp,iscsi,nvme,"
         "state,s3,max_volumes,ndmp,s3,auto_enable_analytics,auto_enable_activity_tracking,storage"
     )
-    with server.client() as client:
+    with server.client(auth=server.auth) as client:
         assert client.post("/api/svm/svms", json={"name": "vs_fields"}).status_code == 202
         response = client.get("/api/svm/svms", params={"name": "vs_fields", "fields": fields})
 

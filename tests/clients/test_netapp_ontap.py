@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from tests import certs
-from tests.clients.conftest import ServerProcess, require_module
+from tests.requirements import require
+from tests.server.process import Server
 
-require_module("netapp_ontap", "pip install netapp-ontap; it is in the test extra")
+require("netapp_ontap", "pip install netapp-ontap; it is in the test extra")
 
 from netapp_ontap import HostConnection  # noqa: E402
 from netapp_ontap.error import NetAppRestError  # noqa: E402
@@ -29,7 +30,7 @@ from netapp_ontap.resources import (  # noqa: E402
 
 
 @pytest.fixture
-def connection(server: ServerProcess, no_ca_bundle: None) -> Iterator[HostConnection]:
+def connection(server: Server, no_ca_bundle: None) -> Iterator[HostConnection]:
     with HostConnection(
         server.host,
         port=server.port,

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.clients.conftest import ServerProcess, require_executable
+from tests.requirements import require_executable
+from tests.server.process import Server
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -46,7 +47,7 @@ def documented_final_answer() -> tuple[int, dict[str, Any]]:
     return int(match.group(1)), json.loads(match.group(2))
 
 
-def test_readme_walkthrough_runs_as_documented(server: ServerProcess, tmp_path: Path) -> None:
+def test_readme_walkthrough_runs_as_documented(server: Server, tmp_path: Path) -> None:
     require_executable("curl", "apt-get install curl")
     script = walkthrough()
     assert "API=https://127.0.0.1:8443/api" in script and 'AUTH="admin:secret"' in script
