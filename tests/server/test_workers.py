@@ -1,4 +1,4 @@
-"""`serve --workers N` and `--server granian`: processes sharing one port and one database."""
+"""`serve --workers N` under granian and uvicorn: processes sharing one port and one database."""
 
 from __future__ import annotations
 
@@ -29,19 +29,52 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+# What shows which HTTP server a worker runs: the native library it has loaded (a uvicorn
+# worker parses HTTP with httptools; granian's workers are its Rust extension). Read from
+# /proc/<pid>/maps, as loading one is not something either server can hide.
+LIBRARY = {"uvicorn": "/httptools/", "granian": "/granian/_granian"}
+WORKER_START = 30.0
+
+
+def _loaded(pid: int, library: str) -> bool:
+    try:
+        return library in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+def _serving(pid: int, server: str, expected: int) -> set[int]:
+    """The children of `pid` running `server`'s workers, once `expected` have started (the
+    server answers as soon as one has) or the wait is over."""
+    deadline = time.monotonic() + WORKER_START
+    while True:
+        found = {c for c in _children(pid) if _loaded(c, LIBRARY[server])}
+        if len(found) >= expected or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 @pytest.mark.parametrize(
-    ("args", "processes"),
+    ("args", "server_name", "processes"),
     [
-        (("--workers", "2"), 2),
-        (("--server", "granian"), 1),
-        (("--server", "granian", "--workers", "2"), 2),
+        (("--server", "uvicorn", "--workers", "2"), "uvicorn", 2),
+        (("--server", "granian"), "granian", 1),
+        (("--server", "granian", "--workers", "2"), "granian", 2),
     ],
     ids=["uvicorn-2", "granian-1", "granian-2"],
 )
 def test_workers_share_one_state_and_all_stop_with_the_server(
-    start_server: ServerFactory, tmp_path: Path, args: tuple[str, ...], processes: int
+    start_server: ServerFactory,
+    tmp_path: Path,
+    args: tuple[str, ...],
+    server_name: str,
+    processes: int,
 ) -> None:
     server = start_server(tmp_path / "data", admin_password=PASSWORD, extra_args=args)
+    serving = _serving(server.process.pid, server_name, processes)
+    assert len(serving) >= processes, (server_name, serving, _children(server.process.pid))
+    other = next(name for name in LIBRARY if name != server_name)
+    assert not [p for p in {server.process.pid, *serving} if _loaded(p, LIBRARY[other])]
     workers = _children(server.process.pid)
     assert len(workers) >= processes, workers
     with server.client(auth=("admin", PASSWORD)) as client:
