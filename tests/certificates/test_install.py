@@ -411,6 +411,12 @@ def world_app(
     application.ctx.store.dispose()
 
 
+# Three certificates expire on 1 June of three years in a row, the first far enough ahead
+# that the suite's other certificates (a year's validity) all expire before it starts.
+YEAR = datetime.now(UTC).year + 3
+Y1, Y2, Y3 = YEAR, YEAR + 1, YEAR + 2
+
+
 def _dated(cn: str, year: int, slot: int) -> Pair:
     return certs.make_ca(
         "p256",
@@ -433,13 +439,13 @@ def world(world_app: OntapApp) -> Iterator[httpx.Client]:
         installed(api, lf, "server", key=lf_key, name="c-leaf")  # 256, SAN dns
         installed(api, p256_ca()[0], "server_ca", svm="vs1", name="v1-p256")  # 256
         installed(api, rsa2048_ca()[0], "root_ca", svm="vs1", name="v1-rsa")  # 2048, SAN dns
-        installed(api, _dated("Dated 2030", 2030, 11)[0], "server_ca", svm="vs2", name="v2-2030")
-        installed(api, _dated("Dated 2031", 2031, 12)[0], "server_ca", svm="vs2", name="v2-2031")
-        installed(api, _dated("Dated 2032", 2032, 13)[0], "client_ca", svm="vs2", name="v2-2032")
+        installed(api, _dated(f"Dated {Y1}", Y1, 11)[0], "server_ca", svm="vs2", name="v2-y1")
+        installed(api, _dated(f"Dated {Y2}", Y2, 12)[0], "server_ca", svm="vs2", name="v2-y2")
+        installed(api, _dated(f"Dated {Y3}", Y3, 13)[0], "client_ca", svm="vs2", name="v2-y3")
         yield api
 
 
-ALL = {"c-rsa", "c-p384", "c-leaf", "v1-p256", "v1-rsa", "v2-2030", "v2-2031", "v2-2032"}
+ALL = {"c-rsa", "c-p384", "c-leaf", "v1-p256", "v1-rsa", "v2-y1", "v2-y2", "v2-y3"}
 
 
 def _names(api: httpx.Client, **params: str) -> set[str]:
@@ -457,22 +463,22 @@ def _names(api: httpx.Client, **params: str) -> set[str]:
     ("params", "expected"),
     [
         ({}, ALL),
-        ({"type": "server_ca"}, {"c-rsa", "v1-p256", "v2-2030", "v2-2031"}),
-        ({"type": "client_ca|root_ca"}, {"c-p384", "v1-rsa", "v2-2032"}),
+        ({"type": "server_ca"}, {"c-rsa", "v1-p256", "v2-y1", "v2-y2"}),
+        ({"type": "client_ca|root_ca"}, {"c-p384", "v1-rsa", "v2-y3"}),
         ({"scope": "cluster"}, {"c-rsa", "c-p384", "c-leaf"}),
-        ({"scope": "svm"}, {"v1-p256", "v1-rsa", "v2-2030", "v2-2031", "v2-2032"}),
+        ({"scope": "svm"}, {"v1-p256", "v1-rsa", "v2-y1", "v2-y2", "v2-y3"}),
         ({"svm.name": "vs1"}, {"v1-p256", "v1-rsa"}),
-        ({"svm.name": "vs2", "type": "server_ca"}, {"v2-2030", "v2-2031"}),
+        ({"svm.name": "vs2", "type": "server_ca"}, {"v2-y1", "v2-y2"}),
         ({"name": "c-leaf"}, {"c-leaf"}),
         ({"common_name": "Suite Root*"}, {"c-rsa", "c-p384", "v1-p256", "v1-rsa"}),
-        ({"common_name": "*2031"}, {"v2-2031"}),
+        ({"common_name": f"*{Y2}"}, {"v2-y2"}),
         ({"common_name": "server.example.com"}, {"c-leaf"}),
         ({"ca": "Suite Intermediate"}, {"c-leaf"}),
-        ({"expiry_time": "2030-01-01T00:00:00Z..2031-12-31T00:00:00Z"}, {"v2-2030", "v2-2031"}),
-        ({"expiry_time": ">2031-12-31T00:00:00Z"}, {"v2-2032"}),
+        ({"expiry_time": f"{Y1}-01-01T00:00:00Z..{Y2}-12-31T00:00:00Z"}, {"v2-y1", "v2-y2"}),
+        ({"expiry_time": f">{Y2}-12-31T00:00:00Z"}, {"v2-y3"}),
         ({"key_size": ">=2048"}, {"c-rsa", "v1-rsa"}),
         ({"key_size": ">256"}, {"c-rsa", "v1-rsa", "c-p384"}),
-        ({"key_size": "<384"}, {"c-leaf", "v1-p256", "v2-2030", "v2-2031", "v2-2032"}),
+        ({"key_size": "<384"}, {"c-leaf", "v1-p256", "v2-y1", "v2-y2", "v2-y3"}),
         ({"key_size": "384"}, {"c-p384"}),
         ({"hash_function": "sha384"}, {"c-p384"}),
         ({"subject_alternatives.dns": "ca.example.com"}, {"c-rsa", "v1-rsa"}),
@@ -482,7 +488,7 @@ def _names(api: httpx.Client, **params: str) -> set[str]:
         ({"subject_alternatives.dns": "nowhere.example.com"}, set()),
         (
             {"subject_alternatives.dns": "null"},
-            {"c-p384", "v1-p256", "v2-2030", "v2-2031", "v2-2032"},
+            {"c-p384", "v1-p256", "v2-y1", "v2-y2", "v2-y3"},
         ),
         ({"subject_alternatives.dns": "!null"}, {"c-rsa", "v1-rsa", "c-leaf"}),
     ],
