@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import select
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -23,20 +25,41 @@ HOLD = textwrap.dedent(
 )
 
 
+HELD_FOR = 0.5  # seconds the other process keeps the lock after saying it holds it
+LATE = 1.0  # how much longer than that the waiter may take to get it, at most
+TIMEOUT = 10.0  # for each step: the test fails rather than hang
+
+
 def test_a_writer_waits_for_another_process_and_goes_when_it_is_done(tmp_path: Path) -> None:
     path = tmp_path / "db-writer.lock"
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(path), "0.5"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD, str(path), str(HELD_FOR)], stdout=subprocess.PIPE, text=True
     )
-    assert holder.stdout is not None
-    assert holder.stdout.readline().strip() == "held"
     lock = WriteLock(path)
-    t0 = time.monotonic()
-    with lock.held():
-        waited = time.monotonic() - t0  # the holder kept it for 0.5 s after saying so
-    holder.wait(timeout=10)
-    assert waited >= 0.3
+    waited: list[float] = []
+
+    def take() -> None:
+        t0 = time.monotonic()
+        with lock.held():
+            waited.append(time.monotonic() - t0)
+
+    taker = threading.Thread(target=take, daemon=True)
+    try:
+        assert holder.stdout is not None
+        ready, _, _ = select.select([holder.stdout], [], [], TIMEOUT)
+        assert ready, f"the other process did not say it holds the lock within {TIMEOUT}s"
+        assert holder.stdout.readline().strip() == "held"
+        taker.start()
+        taker.join(timeout=TIMEOUT)
+        assert not taker.is_alive(), f"the writer did not get the lock within {TIMEOUT}s"
+        holder.wait(timeout=TIMEOUT)
+    finally:
+        holder.kill()  # also lets go of the lock, should a writer still wait for it
+        holder.wait(timeout=TIMEOUT)
     lock.close()
+    # the holder kept it for HELD_FOR after saying so; the writer got it once it was let go
+    assert waited[0] >= 0.3
+    assert waited[0] <= HELD_FOR + LATE, waited
 
 
 def test_the_lock_is_reentrant_within_a_thread(tmp_path: Path) -> None:
