@@ -96,7 +96,7 @@ class Worker:
             except DaemonUnreachable as exc:
                 self.set_reachable(False, exc)
                 if report:
-                    self.report_unreachable(str(exc))
+                    self.report_unreachable(self.reason(exc))
                 return report
         self.converge()
         return True
@@ -123,8 +123,12 @@ class Worker:
                 self.scope,
                 self.driver.uri,
                 what,
-                error,
+                self.reason(error),
             )
+
+    def reason(self, error: Exception | None) -> str:
+        """An error's text without the URI, which the status and the log give beside it."""
+        return str(error).removeprefix(f"{self.driver.uri}: ")
 
     def wanted(self) -> dict[str, str] | None:
         """name -> PEM for this scope, or None (recorded as the error) if desired() fails."""
@@ -189,7 +193,7 @@ class Worker:
                 self.terminate_orphans(before - after, after)
         except DaemonUnreachable as exc:
             self.set_reachable(False, exc)
-            self.report_unreachable(str(exc))
+            self.report_unreachable(self.reason(exc))
             return
         with self.cond:
             self.status.missing, self.status.extra = sorted(missing), sorted(extra)
