@@ -5,7 +5,7 @@
 - create_app + one request: `create_app(settings)` on an existing data dir, an
   in-process client, and GET /api/cluster answered 200. The first one in the
   process includes the imports; then the median of 20 more.
-- reset: `reset(app.ctx)` on a store populated before each reset the way a
+- reset: `app.ctx.backends.reset()` on a store populated before each reset the way a
   test populates it (5 SVMs, 20 installed CAs, 10 of them in the IPsec list,
   5 jobs), median and p90 of RESETS; only the reset is timed.
 """
@@ -27,7 +27,7 @@ def main() -> int:
     from ontap_ipsec.app import create_app
     from ontap_ipsec.config import Settings
     from ontap_ipsec.inprocess import client
-    from ontap_ipsec.store.reset import reset
+
 
     def create_and_request(data_dir: Path) -> float:
         start = time.perf_counter()
@@ -58,7 +58,7 @@ def main() -> int:
             prefix=f"t{i}-",
         )
         start = time.perf_counter()
-        reset(app.ctx)
+        app.ctx.backends.reset()
         times.append(time.perf_counter() - start)
     times.sort()
     print(

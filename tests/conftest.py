@@ -1,11 +1,17 @@
-"""Shared fixtures: a fresh app per test on SQLite, and on PostgreSQL where storage matters."""
+"""Shared fixtures: a fresh app per test on SQLite, and on PostgreSQL where storage matters.
+
+Every app of the suite is built by `new_app` (or `app_on`, which also disposes of it):
+`fresh_app` is one on a copy of a database migrated once per session, `any_app` one on
+each backend in turn.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -44,11 +50,16 @@ def pg_problem() -> str | None:
     return _PG_PROBLEM  # type: ignore[return-value]
 
 
+def require_postgresql() -> None:
+    """Skip (outside CI) or fail (under CI) when no PostgreSQL server answers."""
+    problem = pg_problem()
+    need(problem is None, f"no PostgreSQL server at {PG_BASE} ({problem})")
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A PostgreSQL URL on a schema of its own, dropped afterwards."""
-    problem = pg_problem()
-    need(problem is None, f"no PostgreSQL server at {PG_BASE} ({problem})")
+    require_postgresql()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(PG_BASE)
     with admin.begin() as conn:
@@ -63,6 +74,41 @@ def make_settings(data_dir: Path, database: str | None = None, **kw: object) -> 
     return Settings(data_dir=data_dir, database=database, admin_password=ADMIN_PASSWORD, **kw)  # type: ignore[arg-type]
 
 
+def quiet(_message: str) -> None:
+    """What the app announces at first start (the generated admin password), dropped."""
+
+
+def new_app(
+    data_dir: Path | Settings,
+    database: str | None = None,
+    *,
+    announce: Callable[[str], None] = quiet,
+    **settings: object,
+) -> OntapApp:
+    """The app on `data_dir`, created (and migrated) at first start; on SQLite in the data
+    dir, or on `database` (a URL, e.g. `pg_url`). `settings` are more of make_settings's;
+    given a Settings instead of a data dir, the app is built on it as it is."""
+    if isinstance(data_dir, Settings):
+        return create_app(data_dir, announce=announce)
+    return create_app(make_settings(data_dir, database, **settings), announce=announce)
+
+
+@contextmanager
+def app_on(
+    data_dir: Path | Settings,
+    database: str | None = None,
+    *,
+    announce: Callable[[str], None] = quiet,
+    **settings: object,
+) -> Iterator[OntapApp]:
+    """`new_app(...)`, its store disposed of when the context ends."""
+    application = new_app(data_dir, database, announce=announce, **settings)
+    try:
+        yield application
+    finally:
+        application.ctx.store.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
     """The database URL of each backend (None = the SQLite default)."""
@@ -75,8 +121,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
 def template_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir migrated once per session; tests get copies of it."""
     data = tmp_path_factory.mktemp("template") / "data"
-    application = create_app(make_settings(data), announce=lambda _m: None)
-    application.ctx.store.dispose()
+    with app_on(data):
+        pass
     return data
 
 
@@ -91,7 +137,7 @@ def fresh_app(template: Path, where: Path) -> OntapApp:
     """A fresh app on its own copy of the migrated SQLite database."""
     data = where / "data"
     shutil.copytree(template, data)
-    application = create_app(make_settings(data), announce=lambda _m: None)
+    application = new_app(data)
     application.authenticator = SHARED_AUTHENTICATOR
     return application
 
@@ -133,9 +179,14 @@ def anon(app: OntapApp) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def any_api(backend: str | None, tmp_path: Path) -> Iterator[httpx.Client]:
+def any_app(backend: str | None, tmp_path: Path) -> Iterator[OntapApp]:
+    """A fresh app, once on SQLite and once on PostgreSQL."""
+    with app_on(tmp_path / "data", backend) as application:
+        yield application
+
+
+@pytest.fixture
+def any_api(any_app: OntapApp) -> Iterator[httpx.Client]:
     """Like `api`, once on SQLite and once on PostgreSQL."""
-    application = create_app(make_settings(tmp_path / "data", backend), announce=lambda _m: None)
-    with inprocess_client(application, auth=AUTH) as c:
+    with inprocess_client(any_app, auth=AUTH) as c:
         yield c
-    application.ctx.store.dispose()

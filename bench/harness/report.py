@@ -146,7 +146,7 @@ def _startup(r: dict[str, Any]) -> Iterator[Row]:
         )
         yield Row(
             "reset",
-            f"reset(app.ctx) on a populated store (median of {ip['resets']})",
+            f"app.ctx.backends.reset() on a populated store (median of {ip['resets']})",
             f"{ip['reset_ms_median']:.2f} ms (p90 {ip['reset_ms_p90']:.2f} ms)",
             "",
             None,

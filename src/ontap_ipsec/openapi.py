@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from ontap_ipsec import __version__
-from ontap_ipsec.rest.context import Context
 from ontap_ipsec.rest.query import DEFAULT_MAX_RECORDS, MAX_RETURN_TIMEOUT
 from ontap_ipsec.rest.resource import Field, Resource
 
@@ -66,13 +65,22 @@ def _leaf_schema(fld: Field, *, for_write: bool) -> dict[str, Any]:
     return schema
 
 
-def _object_schema(resource: Resource, fields: list[Field], *, for_write: bool) -> dict[str, Any]:
+def _object_schema(
+    resource: Resource, fields: list[Field], *, for_write: bool, post: bool = False
+) -> dict[str, Any]:
+    """The schema of records (`for_write` False) or of a POST/PATCH body; a POST body
+    lists the fields declared `required_on_post` as required, nested where they are."""
     root: dict[str, Any] = {"type": "object", "properties": {}}
     for fld in fields:
         node = root
         for part in fld.parts[:-1]:
+            parent = node
             node = node["properties"].setdefault(part, {"type": "object", "properties": {}})
+            if post and fld.required_on_post:
+                _require(parent, part)
         node["properties"][fld.parts[-1]] = _leaf_schema(fld, for_write=for_write)
+        if post and fld.required_on_post:
+            _require(node, fld.parts[-1])
     if not for_write:
         if resource.key is not None or resource.singleton:
             root["properties"]["_links"] = _SELF_LINKS
@@ -84,6 +92,12 @@ def _object_schema(resource: Resource, fields: list[Field], *, for_write: bool) 
     else:
         root["additionalProperties"] = False
     return root
+
+
+def _require(node: dict[str, Any], name: str) -> None:
+    required = node.setdefault("required", [])
+    if name not in required:
+        required.append(name)
 
 
 def _param(name: str, schema: dict[str, Any], description: str, where: str = "query") -> dict:
@@ -161,7 +175,7 @@ def _responses(ok: str, schema: Any | None, *, location: bool = False) -> dict[s
     return response
 
 
-def document(resources: list[Resource], ctx: Context | None = None) -> dict[str, Any]:
+def document(resources: list[Resource]) -> dict[str, Any]:
     schemas: dict[str, Any] = {
         "returned_error": _ERROR,
         "job_link": _JOB_LINK,
@@ -223,7 +237,7 @@ def document(resources: list[Resource], ctx: Context | None = None) -> dict[str,
                 params += _control_params("post")
                 writable = [f for f in res.fields if f.postable]
                 op["requestBody"] = {
-                    "content": _json(_object_schema(res, writable, for_write=True)),
+                    "content": _json(_object_schema(res, writable, for_write=True, post=True)),
                     "required": True,
                 }
                 op["responses"]["201"] = _responses("Created", records_schema, location=True)
@@ -259,15 +273,22 @@ def document(resources: list[Resource], ctx: Context | None = None) -> dict[str,
         if coll:
             paths[res.path] = coll
         if inst:
-            paths[res.instance_path.replace(f"{{{res.key}}}", f"{{{res.key}}}")] = inst
-        for action, handlers in res.actions.items():
+            paths[res.instance_path] = inst
+        for name, action in res.actions.items():
             action_ops: dict[str, Any] = {}
-            for method in handlers:
-                doc = res.docs.get((f"action:{action}", method), {})
+            body = action.body
+            request = _object_schema(
+                body, [f for f in body.fields if f.postable], for_write=True, post=True
+            )
+            response = _object_schema(
+                action.answer, [f for f in action.answer.fields if f.gettable], for_write=True
+            )
+            response.pop("additionalProperties", None)
+            for method in action.handlers:
                 action_ops[method.lower()] = {
                     "tags": tags,
-                    "operationId": f"{res.name}_{action}_{method.lower()}",
-                    "summary": doc.get("summary", action),
+                    "operationId": f"{res.name}_{name}_{method.lower()}",
+                    "summary": action.summary or name,
                     "parameters": [
                         _param(
                             res.key or "key",
@@ -276,14 +297,14 @@ def document(resources: list[Resource], ctx: Context | None = None) -> dict[str,
                             "path",
                         )
                     ],
-                    "requestBody": {"content": _json(doc.get("request", {"type": "object"}))},
+                    "requestBody": {"content": _json(request), "required": True},
                     "responses": {
-                        "200": _responses("OK", doc.get("response", {"type": "object"})),
-                        "201": _responses("Created", doc.get("response", {"type": "object"})),
+                        "200": _responses("OK", response),
+                        "201": _responses("Created", response),
                         "default": error,
                     },
                 }
-            paths[f"{res.instance_path}/{action}"] = action_ops
+            paths[f"{res.instance_path}/{name}"] = action_ops
     return {
         "openapi": "3.0.3",
         "info": {

@@ -83,9 +83,7 @@ class InProcess:
 
     def reset(self) -> None:
         """Delete SVMs, certificates, IPsec entries and jobs; keep the cluster and accounts."""
-        from ontap_ipsec.store.reset import reset
-
-        reset(self.app.ctx)
+        self.app.ctx.backends.reset()
 
     def seed(self, spec: dict[str, Any]) -> seeding.Seeded:
         with self.client() as c:

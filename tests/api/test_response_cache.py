@@ -14,7 +14,7 @@ from ontap_ipsec.app import OntapApp
 from ontap_ipsec.inprocess import client as inprocess_client
 from ontap_ipsec.rest.response_cache import ResponseCache
 from tests.api.helpers import CLUSTER, JSON, SVMS, make_svms
-from tests.conftest import ADMIN_PASSWORD, make_settings
+from tests.conftest import ADMIN_PASSWORD, app_on
 
 DB = "ontap-ipsec.db"
 
@@ -137,24 +137,15 @@ def test_a_reopened_read_connection_never_matches_an_older_version(app: OntapApp
 
 
 def test_cache_mib_0_turns_the_cache_off(template_data_dir: Path, tmp_path: Path) -> None:
-    from ontap_ipsec.app import create_app
-
     shutil.copytree(template_data_dir, tmp_path / "data")
-    settings = make_settings(tmp_path / "data", cache_mib=0)
-    application = create_app(settings, announce=lambda _m: None)
-    try:
+    with app_on(tmp_path / "data", cache_mib=0) as application:
         assert application.responses is None
         with inprocess_client(application, auth=("admin", ADMIN_PASSWORD)) as c:
             assert c.get(CLUSTER).json() == c.get(CLUSTER).json()
-    finally:
-        application.ctx.store.dispose()
 
 
 def test_postgresql_has_no_version_so_nothing_is_kept(pg_url: str, tmp_path: Path) -> None:
-    from ontap_ipsec.app import create_app
-
-    application = create_app(make_settings(tmp_path / "data", pg_url), announce=lambda _m: None)
-    try:
+    with app_on(tmp_path / "data", pg_url) as application:
         assert application.ctx.store.reader.version() is None
         with inprocess_client(application, auth=("admin", ADMIN_PASSWORD)) as c:
             assert c.get(CLUSTER).status_code == 200
@@ -162,8 +153,6 @@ def test_postgresql_has_no_version_so_nothing_is_kept(pg_url: str, tmp_path: Pat
         assert application.responses is not None
         assert len(application.responses) == 0
         assert application.responses.hits == 0
-    finally:
-        application.ctx.store.dispose()
 
 
 def test_the_cache_keeps_within_its_budget_least_recently_used_out_first() -> None:

@@ -14,7 +14,6 @@ import functools
 import types
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,25 +22,17 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from ontap_ipsec.app import OntapApp, create_app
+from ontap_ipsec.app import OntapApp
 from ontap_ipsec.domain import pki
 from ontap_ipsec.inprocess import client as inprocess_client
 from tests import certs
-from tests.conftest import AUTH, make_settings
+from tests.conftest import AUTH
 
 CERTS = "/api/security/certificates"
 SVMS = "/api/svm/svms"
 IPSEC = "/api/security/ipsec/ca-certificates"
 
-# --- apps ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def any_app(backend: str | None, tmp_path: Path) -> Iterator[OntapApp]:
-    """A fresh app, once on SQLite and once on PostgreSQL."""
-    application = create_app(make_settings(tmp_path / "data", backend), announce=lambda _m: None)
-    yield application
-    application.ctx.store.dispose()
+# --- apps (`any_app` is tests/conftest.py's) ---------------------------------------
 
 
 @pytest.fixture

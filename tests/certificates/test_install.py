@@ -399,14 +399,9 @@ def test_vault_key_file_is_mode_0600(app: OntapApp, api: httpx.Client) -> None:
 def world_app(
     template_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[OntapApp]:
-    import shutil
+    from tests.conftest import fresh_app
 
-    from ontap_ipsec.app import create_app
-    from tests.conftest import make_settings
-
-    data = tmp_path_factory.mktemp("world") / "data"
-    shutil.copytree(template_data_dir, data)
-    application = create_app(make_settings(data), announce=lambda _m: None)
+    application = fresh_app(template_data_dir, tmp_path_factory.mktemp("world"))
     yield application
     application.ctx.store.dispose()
 

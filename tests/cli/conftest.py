@@ -21,11 +21,10 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from ontap_ipsec.app import OntapApp, create_app
+from ontap_ipsec.app import OntapApp
 from ontap_ipsec.cli.main import main
-from ontap_ipsec.store.reset import reset
 from ontap_ipsec.tls import ensure_self_signed
-from tests.conftest import ADMIN_PASSWORD, make_settings
+from tests.conftest import ADMIN_PASSWORD, new_app
 from tests.server.process import free_port
 
 BIN = Path(sys.executable).parent
@@ -46,7 +45,7 @@ class Live:
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     data = tmp_path_factory.mktemp("cli-server") / "data"
-    app = create_app(make_settings(data, cluster_name=CLUSTER), announce=lambda _m: None)
+    app = new_app(data, cluster_name=CLUSTER)
     cert, key = ensure_self_signed(data / "tls")
     port = free_port()
     config = uvicorn.Config(
@@ -115,7 +114,7 @@ class Cli:
 
 @pytest.fixture
 def cli(live: Live, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    reset(live.app.ctx)
+    live.app.ctx.backends.reset()
     monkeypatch.setenv("ONTAP_PASSWORD", ADMIN_PASSWORD)
     monkeypatch.setenv("ONTAP_IPSEC_PROFILES", "/nonexistent/profiles.toml")
     return Cli(live, capsys, monkeypatch)

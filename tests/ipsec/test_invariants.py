@@ -20,13 +20,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ontap_ipsec.app import OntapApp, create_app
+from ontap_ipsec.app import OntapApp
+from ontap_ipsec.domain.backends import ipsec_ca as ipsec_module
 from ontap_ipsec.inprocess import client as inprocess_client
-from ontap_ipsec.resources import ipsec_ca_certificates as ipsec_module
 from ontap_ipsec.store.tables import CLUSTER_SCOPE, certificates
 from ontap_ipsec.store.tables import ipsec_ca_certificates as ipsec_table
 from tests.api.helpers import assert_error
-from tests.conftest import AUTH, make_settings
+from tests.conftest import AUTH, new_app
 from tests.ipsec.conftest import (
     CERTS,
     IPSEC,
@@ -42,11 +42,9 @@ NOW = datetime(2025, 1, 1)
 
 
 @pytest.fixture
-def db_app(backend: str | None, tmp_path: Path) -> Iterator[OntapApp]:
+def db_app(any_app: OntapApp) -> OntapApp:
     """A fresh app on each backend (SQLite file, PostgreSQL schema)."""
-    application = create_app(make_settings(tmp_path / "data", backend), announce=lambda _m: None)
-    yield application
-    application.ctx.store.dispose()
+    return any_app
 
 
 @pytest.fixture
@@ -217,9 +215,8 @@ def test_racing_add_remove_and_certificate_delete_keep_the_invariants(
 ) -> None:
     """Two apps on the same database; for each of 8 CAs three requests start together:
     add it to IPsec, remove it from IPsec, delete the certificate."""
-    settings = make_settings(tmp_path / "data", backend)
-    app_a = create_app(settings, announce=lambda _m: None)
-    app_b = create_app(settings, announce=lambda _m: None)
+    app_a = new_app(tmp_path / "data", backend)
+    app_b = new_app(tmp_path / "data", backend)
     try:
         with inprocess_client(app_a, auth=AUTH) as setup:
             world = build_world(setup, {None: 0, "vs1": 0}, unlisted=ROUNDS // 2)

@@ -20,10 +20,10 @@ from typing import Any
 import httpx
 import pytest
 
-from ontap_ipsec.app import OntapApp, create_app
+from ontap_ipsec.app import OntapApp
 from ontap_ipsec.inprocess import client as inprocess_client
 from tests.api.helpers import basic
-from tests.conftest import ADMIN_PASSWORD, AUTH, fresh_app, make_settings
+from tests.conftest import ADMIN_PASSWORD, AUTH, app_on, fresh_app
 from tests.ipsec.conftest import (
     IPSEC,
     build_world,
@@ -133,12 +133,9 @@ def test_every_operation_answers_without_5xx_and_matches_its_schema(
     for index, (method, path) in enumerate(endpoints(seed.document)):
         data = tmp_path / f"op{index}" / "data"
         shutil.copytree(seed.data_dir, data)
-        app = create_app(make_settings(data), announce=lambda _m: None)
-        try:
+        with app_on(data) as app:
             operation = operation_of(seed.document, app, method, path)
             failures += run_operation(operation, seed.known, mode)
-        finally:
-            app.ctx.store.dispose()
     assert not failures, "\n\n".join(failures)
 
 

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from ontap_ipsec.store.reset import KEPT, reset
+from ontap_ipsec.store.reset import KEPT
 from ontap_ipsec.store.tables import metadata
 from ontap_ipsec.testing import InProcess
 
@@ -57,7 +57,7 @@ def test_reset_of_a_populated_store_empties_it(
                     if snapshot[table.name]:
                         conn.execute(table.insert(), snapshot[table.name])
         start = time.perf_counter()
-        reset(ontap_inprocess.app.ctx)
+        ontap_inprocess.app.ctx.backends.reset()
         timings.append(time.perf_counter() - start)
 
     assert counts(ontap_client) == {"svms": 0, "certificates": 0, "ipsec": 0, "jobs": 0}

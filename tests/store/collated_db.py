@@ -7,28 +7,15 @@ Collation is chosen per database, so the schema-per-test `pg_url` of tests/conft
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PG_BASE, pg_problem
+from tests.conftest import PG_BASE, require_postgresql
 
 ICU_LOCALE = "en-US"
-IN_CI = os.environ.get("CI") == "true"
-
-
-def require_postgresql() -> None:
-    """Skip (outside CI) or fail (under CI) when no PostgreSQL server answers."""
-    problem = pg_problem()
-    if problem is None:
-        return
-    if IN_CI:
-        pytest.fail(f"PostgreSQL must be reachable under CI: {problem}")
-    pytest.skip(f"no PostgreSQL server at {PG_BASE} ({problem})")
 
 
 @contextmanager

@@ -16,11 +16,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from ontap_ipsec.app import create_app
 from ontap_ipsec.inprocess import client as inprocess_client
 from tests.api.helpers import SVMS, make_svms
 from tests.certs import make_ca, pem
-from tests.conftest import AUTH, make_settings
+from tests.conftest import AUTH, app_on
 from tests.store.collated_db import icu_database
 
 pytestmark = pytest.mark.postgres
@@ -76,8 +75,7 @@ def apis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, httpx.C
         clients = {}
         for backend, database in (("sqlite", None), ("postgresql", url)):
             data: Path = tmp_path_factory.mktemp(backend) / "data"
-            application = create_app(make_settings(data, database), announce=lambda _m: None)
-            stack.callback(application.ctx.store.dispose)
+            application = stack.enter_context(app_on(data, database))
             api = stack.enter_context(inprocess_client(application, auth=AUTH))
             _populate(api)
             clients[backend] = api

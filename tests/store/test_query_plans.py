@@ -11,8 +11,8 @@ from ontap_ipsec.app import OntapApp
 from ontap_ipsec.resources.ipsec_ca_certificates import resource as ipsec
 from ontap_ipsec.resources.svms import resource as svms
 from ontap_ipsec.rest.query import parse_query
-from ontap_ipsec.rest.reads import _count_select
 from ontap_ipsec.store import compile as sqlc
+from ontap_ipsec.store.records import count_select
 
 
 def _plan(app: OntapApp, stmt: sa.Select, values: dict[str, object]) -> str:
@@ -36,14 +36,14 @@ def test_a_next_page_cursor_on_the_key_is_an_index_range(app: OntapApp) -> None:
 def test_a_count_without_svm_filters_reads_only_the_ipsec_table() -> None:
     query = parse_query("scope=cluster", ipsec, "list")
     shape = sqlc.plan_filters(ipsec, query.filters, sqlc.Plan())
-    sql = str(_count_select(ipsec, shape))
+    sql = str(count_select(ipsec, shape))
     assert "svms" not in sql, sql
 
 
 def test_a_count_filtered_on_the_svm_keeps_the_join(tmp_path: Path) -> None:
     query = parse_query("svm.name=vs1", ipsec, "list")
     shape = sqlc.plan_filters(ipsec, query.filters, sqlc.Plan())
-    sql = str(_count_select(ipsec, shape))
+    sql = str(count_select(ipsec, shape))
     assert "LEFT OUTER JOIN svms" in sql, sql
 
 

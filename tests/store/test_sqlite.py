@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from ontap_ipsec.app import OntapApp
 from ontap_ipsec.resources.svms import resource as svm_resource
 from ontap_ipsec.rest.query import parse_query
-from ontap_ipsec.store.compile import where_clause
+from ontap_ipsec.store import compile as sqlc
 from ontap_ipsec.store.tables import cluster, svms
 from tests.api.helpers import SVMS
 
@@ -62,8 +62,9 @@ def many_svms(app: OntapApp) -> OntapApp:
 def query_plan(app: OntapApp, query_string: str) -> str:
     """EXPLAIN QUERY PLAN of a read filtered as `query_string` asks."""
     query = parse_query(query_string, svm_resource, "list")
-    built = where_clause(svm_resource, query.filters)
-    clause, values = built if isinstance(built, tuple) else (built, {})
+    plan = sqlc.Plan()
+    clause = sqlc.build_where(svm_resource, sqlc.plan_filters(svm_resource, query.filters, plan))
+    values = plan.values
     stmt = sa.select(svms.c.uuid, svms.c.name).where(clause)
     engine = app.ctx.store.engine
     compiled = stmt.compile(dialect=engine.dialect)

@@ -6,8 +6,7 @@ Each test runs on SQLite and on PostgreSQL (`any_api` / `backend`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
@@ -16,22 +15,20 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ontap_ipsec.app import OntapApp, create_app
+from ontap_ipsec.app import OntapApp
 from ontap_ipsec.config import Settings
 from ontap_ipsec.inprocess import client as inprocess_client
 from ontap_ipsec.store.tables import cluster, svms
 from tests.api.helpers import SVMS, make_svms, name_set
-from tests.conftest import AUTH, make_settings
+from tests.conftest import AUTH, app_on, make_settings
 
 
-@contextmanager
-def running(settings: Settings, announced: list[str] | None = None) -> Iterator[OntapApp]:
+def running(
+    settings: Settings, announced: list[str] | None = None
+) -> AbstractContextManager[OntapApp]:
+    """The app on `settings`, what it announces kept in `announced`."""
     sink = announced if announced is not None else []
-    application = create_app(settings, announce=sink.append)
-    try:
-        yield application
-    finally:
-        application.ctx.store.dispose()
+    return app_on(settings, announce=sink.append)
 
 
 def follow(api: httpx.Client, first: str, limit: int = 100) -> list[dict[str, object]]:

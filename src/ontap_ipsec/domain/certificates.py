@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ontap_ipsec.domain import pki, x509
@@ -21,6 +21,7 @@ from ontap_ipsec.domain.certificate_types import (
     KEYED_TYPES,
     TYPES,
 )
+from ontap_ipsec.domain.clock import naive_utc as naive_utc
 from ontap_ipsec.domain.errors import DomainError
 
 NOT_A_CA = "2"  # no ONTAP code is documented for this; see docs/fidelity.md
@@ -119,7 +120,3 @@ def _given(body: dict[str, Any], field: str, default: Any) -> Any:
 def default_name(info: x509.CertificateInfo) -> str:
     """ONTAP names an unnamed certificate `<common name>_<serial>`."""
     return f"{info.common_name or 'certificate'}_{info.serial_number}"
-
-
-def naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)

@@ -1,72 +1,40 @@
-"""/api/cluster/jobs: the record of asynchronous operations.
+"""/api/cluster/jobs: the record of asynchronous operations, and the job answer.
 
-Operations that ONTAP runs as jobs (SVM create, modify, delete) complete
-within their own request here; their job is recorded in the same transaction
-as the change, already in state ``success``, so polling clients finish at once.
+Jobs are recorded by the backends (:mod:`ontap_ipsec.domain.backends.jobs`);
+this module serves them and shapes ONTAP's 202-with-a-job answer.
 """
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
+from ontap_ipsec.domain.backends.jobs import STATES
 from ontap_ipsec.rest.http import Response
 from ontap_ipsec.rest.query import Query
 from ontap_ipsec.rest.reads import enable_reads
 from ontap_ipsec.rest.resource import Resource, datetime_field, integer, string, uuid_field
-from ontap_ipsec.store.tables import jobs as t
-
-STATES = ("queued", "running", "paused", "success", "failure")
+from ontap_ipsec.store import views
 
 resource = Resource(
     name="job",
     path="/api/cluster/jobs",
     key="uuid",
-    table=t,
+    view=views.JOBS,
     summary="Asynchronous operations and their outcome.",
     tag="cluster",
     fields=[
-        uuid_field("uuid", t.c.uuid, default=True, description="Job UUID."),
-        string("description", t.c.description, description="The operation the job ran."),
-        string("state", t.c.state, enum=STATES, description="The state of the job."),
-        string("message", t.c.message, description="The message of the job's outcome."),
-        integer("code", t.c.code, description="The job's result code (0 on success)."),
-        datetime_field("start_time", t.c.start_time, description="When the job started."),
-        datetime_field("end_time", t.c.end_time, description="When the job ended."),
-        string("svm.name", t.c.svm_name, description="The SVM the job worked on."),
-        uuid_field("svm.uuid", t.c.svm_uuid, description="The SVM the job worked on."),
+        uuid_field("uuid", default=True, description="Job UUID."),
+        string("description", description="The operation the job ran."),
+        string("state", enum=STATES, description="The state of the job."),
+        string("message", description="The message of the job's outcome."),
+        integer("code", description="The job's result code (0 on success)."),
+        datetime_field("start_time", description="When the job started."),
+        datetime_field("end_time", description="When the job ended."),
+        string("svm.name", description="The SVM the job worked on."),
+        uuid_field("svm.uuid", description="The SVM the job worked on."),
     ],
 )
 enable_reads(resource)
-
-
-def record_done(
-    conn: Connection,
-    now: datetime,
-    description: str,
-    *,
-    svm_uuid: str | None = None,
-    svm_name: str | None = None,
-) -> str:
-    """Record a job that ran to success inside the caller's transaction."""
-    job_uuid = str(uuid.uuid4())
-    conn.execute(
-        t.insert().values(
-            uuid=job_uuid,
-            description=description,
-            state="success",
-            message="success",
-            code=0,
-            start_time=now,
-            end_time=now,
-            svm_uuid=svm_uuid,
-            svm_name=svm_name,
-        )
-    )
-    return job_uuid
 
 
 def job_link(job_uuid: str) -> dict[str, Any]:

@@ -60,13 +60,22 @@ def specified_twice(name: str) -> OntapError:
 
 
 def parse_body(raw: bytes, resource: Resource, operation: Operation) -> dict[str, Any]:
-    if not raw.strip():
-        return {}
-    data = load_json(raw)
-    if not isinstance(data, dict):
-        raise OntapError(400, errors.INVALID_JSON, "Invalid JSON input: an object was expected.")
+    """The body's fields by dotted name, each checked against its declaration; on POST,
+    every field declared `required_on_post` is present and not null (a PEM field, not
+    empty either: an empty PEM carries nothing, where an empty name is a bad name)."""
     flat: dict[str, Any] = {}
-    _flatten(data, "", resource, operation, flat)
+    if raw.strip():
+        data = load_json(raw)
+        if not isinstance(data, dict):
+            raise OntapError(
+                400, errors.INVALID_JSON, "Invalid JSON input: an object was expected."
+            )
+        _flatten(data, "", resource, operation, flat)
+    if operation == "post":
+        for name in resource.required_on_post:
+            value = flat.get(name)
+            if value is None or (value == "" and resource.by_name[name].format == "pem"):
+                raise errors.missing_value(name)
     return flat
 
 
@@ -135,7 +144,7 @@ def _check_text(fld: Field, value: str) -> None:
         raise errors.invalid_body_value(
             fld.name, value.replace("\x00", "\\0"), "NUL characters are not allowed"
         )
-    length = getattr(getattr(fld.column, "type", None), "length", None)
+    length = fld.max_length
     if length is not None and len(value) > length:
         raise errors.invalid_body_value(
             fld.name, value[:40] + "...", f"at most {length} characters"

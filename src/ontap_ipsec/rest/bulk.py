@@ -12,15 +12,13 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
-import sqlalchemy as sa
-
 from ontap_ipsec.rest import errors
 from ontap_ipsec.rest.context import Context
 from ontap_ipsec.rest.errors import OntapError
 from ontap_ipsec.rest.http import Request, Response
 from ontap_ipsec.rest.query import parse_query
 from ontap_ipsec.rest.resource import Resource
-from ontap_ipsec.store import compile as sqlc
+from ontap_ipsec.store import records
 
 _PASS_THROUGH = ("return_timeout", "return_records")
 
@@ -49,16 +47,7 @@ def apply_to_matches(ctx: Context, request: Request, resource: Resource, method:
             "query parameter.",
         )
     instance = resource.handlers[("instance", method)]
-    key = resource.key_field()
-    stmt = sa.select(key.column.label("k"))
-    if resource.table is not None:
-        stmt = stmt.select_from(resource.table)
-    where, values = sqlc.where_clause(resource, query.filters)
-    stmt = stmt.where(where).order_by(key.column)
-    if query.max_records:
-        stmt = stmt.limit(query.max_records)
-    with ctx.store.read() as conn:
-        keys = [row.k for row in conn.execute(stmt, values)]
+    keys = records.matching_keys(ctx.store, resource, query.filters, query.max_records)
     passed = "&".join(f"{k}={v}" for k, v in query.raw_params if k in _PASS_THROUGH)
     done = 0
     jobs: list[dict[str, Any]] = []

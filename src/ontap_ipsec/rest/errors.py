@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ontap_ipsec.domain import errors as domain_errors
 from ontap_ipsec.domain.errors import DomainError
 
 # Generic ONTAP codes (strings on the wire).
@@ -71,17 +72,11 @@ def duplicate(target: str | None = None) -> OntapError:
 
 
 def unexpected_argument(name: str) -> OntapError:
-    return OntapError(400, UNEXPECTED_ARGUMENT, f'Unexpected argument "{name}".')
+    return OntapError.from_domain(domain_errors.unexpected_argument(name))
 
 
 def invalid_query_value(field: str, value: str, hint: str = "") -> OntapError:
-    suffix = f" ({hint})" if hint else ""
-    return OntapError(
-        400,
-        INVALID_FIELD_VALUE,
-        f'The value "{value}" is invalid for field "{field}"{suffix}',
-        target=field,
-    )
+    return OntapError.from_domain(domain_errors.invalid_field_value(field, value, hint))
 
 
 def invalid_body_value(field: str, value: object, reason: str = "") -> OntapError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -23,20 +24,22 @@ def wants_hal(accept: str) -> bool:
     return not (JSON in accept and HAL not in accept)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Request:
+    """What a handler is given: the request as sent, and the path's parameters.
+
+    Immutable: who sent it and what the response cache knows of it live in the
+    exchange's own state (:class:`Exchange`), not here.
+    """
+
     method: str
     path: str
     query_string: str  # as sent, still percent-encoded
     headers: dict[str, str]
     body: bytes = b""
     path_params: dict[str, str] = field(default_factory=dict)
-    account: str | None = None
-    role: str | None = None
-    cache_key: Any = None  # set when a GET's 200 may be kept (app.py, response_cache.py)
-    version: Any = None  # the store's version, once read for this request (Reader.version)
 
-    @property
+    @cached_property
     def hal(self) -> bool:
         return wants_hal(self.headers.get("accept", ""))
 
@@ -51,15 +54,22 @@ class Response:
     body: Any = None  # a JSON-able object, bytes, or None for no body
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str | None = None
-    sent_headers: list[tuple[bytes, bytes]] | None = None  # complete, when already built
 
-    def encode(self, hal: bool) -> tuple[bytes, str]:
-        if self.body is None:
+    def encode_body(self, content: Any, hal: bool) -> tuple[bytes, str]:
+        """`content` (this response's body, or a form of it) as bytes and content type."""
+        if content is None:
             return b"", self.content_type or ""
-        if isinstance(self.body, bytes):
-            return self.body, self.content_type or "application/octet-stream"
-        return orjson.dumps(self.body), self.content_type or (HAL if hal else JSON)
+        if isinstance(content, bytes):
+            return content, self.content_type or "application/octet-stream"
+        return orjson.dumps(content), self.content_type or (HAL if hal else JSON)
 
 
-def json_response(body: Any, status: int = 200, **headers: str) -> Response:
-    return Response(status, body, dict(headers))
+@dataclass
+class Exchange:
+    """The state of one request on its way through the app, kept in the ASGI scope
+    (``scope["ontap"]``): the store's version read for it, and who sent it."""
+
+    version: Any = None  # the store's version, once read (Reader.version); None: unknowable
+    account: str | None = None
+    role: str | None = None
+    cacheable: bool = False  # a GET whose 200 may be kept by the response cache

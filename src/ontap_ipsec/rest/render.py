@@ -38,15 +38,13 @@ def _projection(resource: Resource, query: Query, *, instance: bool) -> list[Fie
     wanted: set[str] = set()
     if query.fields is None:
         if instance:
-            wanted.update(f.name for f in resource.fields if f.gettable and not f.expensive)
+            wanted.update(f.name for f in resource.fields if f.gettable)
         else:
             wanted.update(f.name for f in resource.fields if f.default)
     else:
         wanted.update(f.name for f in resource.fields if f.default)
         for token in query.fields:
-            if token == "*":
-                wanted.update(f.name for f in resource.fields if f.gettable and not f.expensive)
-            elif token == "**":
+            if token == "*" or token == "**":
                 wanted.update(f.name for f in resource.fields if f.gettable)
             elif token == "_links":
                 continue
@@ -99,7 +97,7 @@ class RecordShape:
         self.steps = [
             (
                 fld.parts,
-                None if fld.column is None else index[fld.name],
+                index.get(fld.name) if fld.stored else None,
                 fld.constant if fld.has_constant else None,
                 _CONVERTERS.get(fld.type),
             )

@@ -1,8 +1,11 @@
 """The declarative Resource: one declaration per endpoint family.
 
-A :class:`Resource` lists its fields once (type, access, SQL expression) and
+A :class:`Resource` lists its fields once (type, access, documentation) and
 that list drives routing, body validation, filtering, projection, ordering,
 rendering and the OpenAPI document, so none of them can drift from another.
+Where a field is stored is the store's business: the resource names a view
+(:mod:`ontap_ipsec.store.views`) that gives each stored field its column, an
+object this package passes along and never looks into.
 """
 
 from __future__ import annotations
@@ -27,10 +30,8 @@ class Field:
 
     name: str
     type: FieldType = "string"
-    column: Any = None  # a SQLAlchemy column expression, or None for constants
     access: frozenset[Access] = frozenset({"get"})
     default: bool = False  # returned without `fields=` and always with it (identity)
-    expensive: bool = False  # only with fields=** or by name
     enum: tuple[str, ...] | None = None
     description: str = ""
     constant: Any = _MISSING  # a value every record has (no column)
@@ -38,9 +39,17 @@ class Field:
     example: Any = None
     format: str | None = None  # OpenAPI string format (uuid, date-time, ...)
     items: FieldType = "string"  # element type for arrays
-    # For array fields: exists(cond) -> an EXISTS clause over the elements
-    # matching cond(element_column); filters on the array compile through it.
-    exists: Callable[[Callable[[Any], Any]], Any] | None = None
+    # Set by the resource's view (store/views.py), opaque here: the column holding
+    # the field, for array fields the EXISTS builder over its elements, and the
+    # stored text's size and nullability.
+    column: Any = None
+    exists: Any = None
+    max_length: int | None = None
+    nullable: bool = True
+
+    @property
+    def stored(self) -> bool:
+        return self.column is not None
 
     @property
     def gettable(self) -> bool:
@@ -76,6 +85,17 @@ Handler = Callable[["Context", "Request"], "Response"]
 
 
 @dataclass
+class Action:
+    """An extra route under the instance path (`/{uuid}/sign`): its handlers and the
+    declarations of its body and answer, which validate the one and document both."""
+
+    handlers: dict[str, Handler]
+    body: Resource
+    answer: Resource
+    summary: str = ""
+
+
+@dataclass
 class Resource:
     """An ONTAP endpoint family: its collection, instance path and fields."""
 
@@ -83,22 +103,25 @@ class Resource:
     path: str  # collection path, e.g. "/api/security/ipsec/ca-certificates"
     key: str | None  # the field naming an instance ("uuid"), None for singletons
     fields: list[Field]
-    table: Any = None  # the SQLAlchemy FROM clause records are read from
+    view: Any = None  # where the records are stored (store/views.py); None: no storage
     links: list[Link] = field(default_factory=list)
     summary: str = ""
     tag: str = ""
     not_found_target: str = "uuid"
     # Handlers by (scope, method); scope is "collection" or "instance".
     handlers: dict[tuple[str, str], Handler] = field(default_factory=dict)
-    # Extra routes under the instance path: {"sign": {"POST": handler}}.
-    actions: dict[str, dict[str, Handler]] = field(default_factory=dict)
+    # Extra routes under the instance path, by name: {"sign": Action(...)}.
+    actions: dict[str, Action] = field(default_factory=dict)
     # Documentation of handlers for the OpenAPI document.
     docs: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
-    base_where: Any = None  # a condition every read of this resource applies
     self_links: bool = True  # whether records carry their own _links.self
 
     def __post_init__(self) -> None:
+        if self.view is not None:
+            self.fields = self.view.bind(self.fields)
+        self.table: Any = None if self.view is None else self.view.table
         self.by_name: dict[str, Field] = {f.name: f for f in self.fields}
+        self.required_on_post = [f.name for f in self.fields if f.required_on_post]
         self.gettable_names = [f.name for f in self.fields if f.gettable]
         self.prefixes = _prefixes(self.gettable_names)
         self.all_prefixes = _prefixes([f.name for f in self.fields])
@@ -129,11 +152,6 @@ class Resource:
 
         return register
 
-    def methods(self, scope: str) -> list[str]:
-        found = [m for (s, m) in self.handlers if s == scope]
-        order = ["GET", "POST", "PATCH", "DELETE"]
-        return [m for m in order if m in found]
-
     def expand(self, name: str) -> list[str]:
         """Field names under `name`: itself if a leaf, its leaves if an object."""
         if name in self.by_name:
@@ -152,24 +170,24 @@ def _prefixes(names: list[str]) -> set[str]:
     return out
 
 
-def string(name: str, column: Any = None, **kw: Any) -> Field:
-    return Field(name, "string", column, **kw)
+def string(name: str, **kw: Any) -> Field:
+    return Field(name, "string", **kw)
 
 
-def uuid_field(name: str, column: Any = None, **kw: Any) -> Field:
-    return Field(name, "string", column, format="uuid", **kw)
+def uuid_field(name: str, **kw: Any) -> Field:
+    return Field(name, "string", format="uuid", **kw)
 
 
-def integer(name: str, column: Any = None, **kw: Any) -> Field:
-    return Field(name, "integer", column, **kw)
+def integer(name: str, **kw: Any) -> Field:
+    return Field(name, "integer", **kw)
 
 
-def boolean(name: str, column: Any = None, **kw: Any) -> Field:
-    return Field(name, "boolean", column, **kw)
+def boolean(name: str, **kw: Any) -> Field:
+    return Field(name, "boolean", **kw)
 
 
-def datetime_field(name: str, column: Any = None, **kw: Any) -> Field:
-    return Field(name, "datetime", column, format="date-time", **kw)
+def datetime_field(name: str, **kw: Any) -> Field:
+    return Field(name, "datetime", format="date-time", **kw)
 
 
 READ: frozenset[Access] = frozenset({"get"})

@@ -16,7 +16,7 @@ class Match:
 
     def handlers(self) -> dict[str, Handler]:
         if self.scope.startswith("action:"):
-            return self.resource.actions[self.scope[len("action:") :]]
+            return self.resource.actions[self.scope[len("action:") :]].handlers
         return {m: h for (s, m), h in self.resource.handlers.items() if s == self.scope}
 
     def allow(self) -> str:

@@ -20,8 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ontap_ipsec.rest import errors
-from ontap_ipsec.rest.errors import OntapError
+from ontap_ipsec.domain import errors
 from ontap_ipsec.rest.query import Alternative, Filter
 from ontap_ipsec.rest.resource import Field, Resource
 
@@ -79,7 +78,7 @@ def plan_filters(resource: Resource, filters: Sequence[Filter], plan: Plan) -> t
 
 def build_where(resource: Resource, shape: tuple[Any, ...]) -> Any:
     counter = iter(range(1_000_000))
-    conditions = [] if resource.base_where is None else [resource.base_where]
+    conditions: list[Any] = []
     for item in shape:
         fld = resource.by_name[item[0]]
         if item[1] == "const":
@@ -156,16 +155,16 @@ def convert(fld: Field, value: str) -> Any:
         try:
             return int(value)
         except ValueError:
-            raise errors.invalid_query_value(fld.name, value, "<integer>") from None
+            raise errors.invalid_field_value(fld.name, value, "<integer>") from None
     if fld.type == "boolean":
         lowered = value.lower()
         if lowered not in ("true", "false"):
-            raise errors.invalid_query_value(fld.name, value, "true|false")
+            raise errors.invalid_field_value(fld.name, value, "true|false")
         return lowered == "true"
     if fld.type == "datetime":
         return parse_datetime(fld.name, value)
     if fld.enum is not None and value not in fld.enum:
-        raise errors.invalid_query_value(fld.name, value, "|".join(fld.enum))
+        raise errors.invalid_field_value(fld.name, value, "|".join(fld.enum))
     return value
 
 
@@ -175,7 +174,7 @@ def parse_datetime(name: str, value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise errors.invalid_query_value(name, value, "<ISO 8601 date-time>") from None
+        raise errors.invalid_field_value(name, value, "<ISO 8601 date-time>") from None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
@@ -229,13 +228,8 @@ def sort_keys(resource: Resource, order_by: Sequence[tuple[str, bool]]) -> list[
     keys: list[SortKey] = []
     for name, descending in order_by:
         fld = resource.by_name.get(name)
-        if fld is None or fld.column is None or not fld.gettable or fld.type == "array":
-            raise OntapError(
-                400,
-                errors.BAD_ORDER_BY,
-                f'The field "{name}" is not supported as an order_by= field.',
-                target="order_by",
-            )
+        if fld is None or not fld.stored or not fld.gettable or fld.type == "array":
+            raise errors.bad_order_by(name)
         keys.append((fld, descending))
     if resource.key is not None and all(f.name != resource.key for f, _ in keys):
         keys.append((resource.key_field(), False))
@@ -303,17 +297,7 @@ def _after(fld: Field, desc: bool, value: Any) -> Any:
 
 
 def _after_or_at(fld: Field, desc: bool, value: Any) -> Any:
-    if value is not None and not getattr(fld.column, "nullable", True):
+    if value is not None and not fld.nullable:
         # A column that is never null: the plain range an index serves directly.
         return fld.column <= value if desc else fld.column >= value
     return sa.or_(_after(fld, desc, value), _equal(fld, value))
-
-
-# -- whole statements -------------------------------------------------------
-
-
-def where_clause(resource: Resource, filters: Sequence[Filter]) -> tuple[Any, dict[str, Any]]:
-    """The WHERE clause of `filters` and the values it binds (for one-off statements)."""
-    plan = Plan()
-    shape = plan_filters(resource, filters, plan)
-    return build_where(resource, shape), plan.values

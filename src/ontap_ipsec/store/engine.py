@@ -8,7 +8,7 @@ read-check-write sequence cannot interleave with another process's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ontap_ipsec.store import write_lock
-from ontap_ipsec.store.prepared import Reader
+from ontap_ipsec.store.prepared import Prepared, Reader, Statement, Version
 
 
 def create_engine(url: str) -> Engine:
@@ -50,13 +50,37 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 class Store:
-    """The database behind one application: read and write transactions."""
+    """The database behind one application.
+
+    Backends and reads use one API: :meth:`rows` outside a transaction,
+    :meth:`transaction` for a change (its :class:`Tx` reads and writes inside
+    it), both by :class:`Statement` or by a shape prepared with :meth:`prepare`.
+    :meth:`write` and :meth:`read` hand out SQLAlchemy connections for start-up
+    and administration (bootstrap, accounts, migrations), never for requests.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         self.write_lock = write_lock.for_url(engine.url.render_as_string(hide_password=True))
         self.reader = Reader(engine, self.write_lock)
+
+    def rows(self, statement: Statement | Prepared, values: dict[str, Any]) -> Sequence[Any]:
+        return self.reader.fetch(statement, values)
+
+    def first(self, statement: Statement | Prepared, values: dict[str, Any]) -> Any:
+        found = self.reader.fetch(statement, values)
+        return found[0] if found else None
+
+    def prepare(self, key: Any, build: Callable[[], Any]) -> Prepared:
+        return self.reader.prepare(key, build)
+
+    def transaction(self) -> Any:
+        """``with store.transaction() as tx:`` one change, committed at the end."""
+        return self.reader.transaction()
+
+    def version(self) -> Version | None:
+        return self.reader.version()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -65,7 +89,7 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """One state change, one transaction."""
+        """One transaction through SQLAlchemy (start-up and administration)."""
         with self.write_lock.held(), self.engine.connect() as conn:
             conn = conn.execution_options(ontap_write=True)
             with conn.begin():

@@ -1,9 +1,11 @@
-"""Compiled-once SQL for reads, run on a DB-API connection.
+"""Compiled-once SQL, run on a DB-API connection: the store's one way to the data.
 
 Building and compiling a SQLAlchemy statement costs a hundred times more than
-SQLite takes to answer it. Reads therefore cache the compiled SQL of each query
-shape and execute it directly on the driver, applying SQLAlchemy's own bind
-processors so values are stored and compared exactly as Core writes them.
+SQLite takes to answer it. Every statement (a read's shape, a write of a
+backend) is therefore compiled once per shape and executed directly on the
+driver, applying SQLAlchemy's own bind processors so values are stored and
+compared exactly as Core writes them. Driver errors leave as the store's own
+(:mod:`ontap_ipsec.store.errors`).
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Engine
 
+from ontap_ipsec.store.errors import BadData, Conflict, Unavailable
 from ontap_ipsec.store.write_lock import NoLock
 
 _CACHE_SIZE = 512
@@ -32,6 +34,24 @@ class Version(NamedTuple):
 
     epoch: int  # the connection's: counters of two connections never compare
     data: int  # SQLite's data_version: moves with every commit of another connection
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement declared once at module level; compiled on first use per store."""
+
+    key: Any
+    build: Callable[[], Any]
+
+
+def bind_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """The function SQLAlchemy applies to a bound value of `type_` before the driver.
+
+    SQLAlchemy's public ``bind_processor`` is uncached and, for types wrapped by a
+    dialect (DateTime on SQLite), not the one Core uses; ``_cached_bind_processor``
+    is. It is private, so it is called here only, and a test pins its behaviour.
+    """
+    return type_._cached_bind_processor(dialect)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -84,25 +104,29 @@ class Reader:
         compiled = stmt.compile(dialect=dialect)
         processors = {}
         for name, bind in compiled.binds.items():
-            process = bind.type._cached_bind_processor(dialect)
+            process = bind_processor(bind.type, dialect)
             if process is not None:
                 processors[name] = process
         names = tuple(compiled.positiontup) if compiled.positional else None
         return Prepared(str(compiled), names, compiled.construct_params(), processors)
 
-    def fetch(
-        self, prepared: Prepared, values: dict[str, Any], conn: Conn | None = None
-    ) -> Sequence[Any]:
-        """All rows; inside `conn`'s transaction, or on the thread's read connection."""
+    def compiled(self, statement: Statement | Prepared) -> Prepared:
+        if isinstance(statement, Prepared):
+            return statement
+        return self.prepare(statement.key, statement.build)
+
+    def fetch(self, statement: Statement | Prepared, values: dict[str, Any]) -> Sequence[Any]:
+        """All rows, on the thread's read connection (autocommit)."""
+        prepared = self.compiled(statement)
         params = prepared.parameters(values)
-        if conn is not None:
-            return _rows(_driver(conn), prepared.sql, params)
-        raw = self._local.__dict__.get("reads") or self._open("reads", autocommit=True)
+        raw = self._local.__dict__.get("reads") or self._connect("reads", autocommit=True)
         try:
             return _rows(raw, prepared.sql, params)
-        except self.engine.dialect.loaded_dbapi.OperationalError:
+        except self._dbapi.OperationalError as exc:
             self._drop("reads")
-            raise
+            _raise_translated(self._dbapi, exc)
+        except self._dbapi.Error as exc:
+            _raise_translated(self._dbapi, exc)
 
     def version(self) -> Version | None:
         """What this thread's read connection has seen committed, or None if unknowable.
@@ -115,7 +139,7 @@ class Reader:
         if self.engine.dialect.name != "sqlite":
             return None
         if self._local.__dict__.get("reads") is None:
-            self._open("reads", autocommit=True)
+            self._connect("reads", autocommit=True)
         held = self._local.reads_held
         try:
             cursor = held.version_cursor
@@ -123,49 +147,55 @@ class Reader:
                 cursor = held.version_cursor = held.driver.cursor()
             cursor.execute("PRAGMA data_version")
             return Version(held.epoch, cursor.fetchone()[0])
-        except self.engine.dialect.loaded_dbapi.OperationalError:
+        except self._dbapi.OperationalError as exc:
             self._drop("reads")
-            raise
+            raise Unavailable(str(exc)) from exc
 
     def accounts_generation(self) -> int:
         """The count the database's triggers keep of changes to the accounts table."""
         return int(self.fetch(_ACCOUNT_CHANGES, {})[0][0])
 
-    def change(self, prepared: Prepared, values: dict[str, Any], conn: Conn) -> int:
-        """Run a prepared INSERT/UPDATE/DELETE inside `conn`'s transaction; rows affected."""
-        cursor = _driver(conn).cursor()
-        params = prepared.parameters(values)
-        try:
-            cursor.execute(prepared.sql, params)
-            return int(cursor.rowcount)
-        except self.engine.dialect.loaded_dbapi.IntegrityError as exc:
-            raise IntegrityError(prepared.sql, params, exc) from exc
-        finally:
-            cursor.close()
-
     @contextmanager
-    def transaction(self) -> Iterator[RawTransaction]:
-        """One write transaction on the thread's own write connection, without SQLAlchemy's
-        per-transaction overhead; for handlers that only run prepared statements."""
+    def transaction(self) -> Iterator[Tx]:
+        """One write transaction on the thread's own write connection, without
+        SQLAlchemy's per-transaction overhead."""
         with self.write_lock.held():
             yield from self._transaction()
 
-    def _transaction(self) -> Iterator[RawTransaction]:
-        raw = self._local.__dict__.get("writes") or self._open("writes", autocommit=False)
+    def _transaction(self) -> Iterator[Tx]:
+        dbapi = self._dbapi
+        raw = self._local.__dict__.get("writes") or self._connect("writes", autocommit=False)
         try:
-            if self.engine.dialect.name == "sqlite":
-                raw.execute("BEGIN IMMEDIATE")  # take the write lock before reading
-            yield RawTransaction(raw)
+            try:
+                if self.engine.dialect.name == "sqlite":
+                    raw.execute("BEGIN IMMEDIATE")  # take the write lock before reading
+            except dbapi.Error as exc:
+                _raise_translated(dbapi, exc)
+            yield Tx(self, raw)
+            try:
+                raw.commit()
+            except dbapi.Error as exc:
+                _raise_translated(dbapi, exc)
         except BaseException as exc:
             try:
                 raw.rollback()
             except Exception:  # noqa: BLE001 - a broken connection is replaced below
                 self._drop("writes")
-            if isinstance(exc, self.engine.dialect.loaded_dbapi.OperationalError):
+            if isinstance(exc, Unavailable):
                 self._drop("writes")
             raise
-        else:
-            raw.commit()
+
+    @property
+    def _dbapi(self) -> Any:
+        return self.engine.dialect.loaded_dbapi
+
+    def _connect(self, role: str, *, autocommit: bool) -> Any:
+        try:
+            return self._open(role, autocommit=autocommit)
+        except self._dbapi.Error as exc:
+            _raise_translated(self._dbapi, exc)
+        except Exception as exc:  # the pool wraps connection failures in its own types
+            raise Unavailable(str(exc)) from exc
 
     def _open(self, role: str, *, autocommit: bool) -> Any:
         held = _Held(
@@ -220,20 +250,72 @@ _ACCOUNT_CHANGES = Prepared(
 )
 
 
-class RawTransaction:
-    """A driver connection inside a transaction begun by :meth:`Reader.transaction`."""
+class Tx:
+    """One write transaction begun by :meth:`Reader.transaction`: reads and changes
+    inside it, by prepared statement."""
 
-    def __init__(self, driver: Any) -> None:
+    def __init__(self, reader: Reader, driver: Any) -> None:
+        self._reader = reader
         self.driver = driver
 
+    def rows(self, statement: Statement | Prepared, values: dict[str, Any]) -> Sequence[Any]:
+        prepared = self._reader.compiled(statement)
+        try:
+            return _rows(self.driver, prepared.sql, prepared.parameters(values))
+        except self._reader._dbapi.Error as exc:
+            _raise_translated(self._reader._dbapi, exc)
 
-Conn = Connection | RawTransaction
+    def first(self, statement: Statement | Prepared, values: dict[str, Any]) -> Any:
+        found = self.rows(statement, values)
+        return found[0] if found else None
+
+    def run(self, statement: Statement | Prepared, values: dict[str, Any]) -> int:
+        """An INSERT/UPDATE/DELETE; the number of rows it affected."""
+        prepared = self._reader.compiled(statement)
+        cursor = self.driver.cursor()
+        try:
+            cursor.execute(prepared.sql, prepared.parameters(values))
+            return int(cursor.rowcount)
+        except self._reader._dbapi.Error as exc:
+            _raise_translated(self._reader._dbapi, exc)
+        finally:
+            cursor.close()
+
+    def run_many(self, statement: Statement | Prepared, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        prepared = self._reader.compiled(statement)
+        cursor = self.driver.cursor()
+        try:
+            cursor.executemany(prepared.sql, [prepared.parameters(r) for r in rows])
+        except self._reader._dbapi.Error as exc:
+            _raise_translated(self._reader._dbapi, exc)
+        finally:
+            cursor.close()
 
 
-def _driver(conn: Conn) -> Any:
-    if isinstance(conn, RawTransaction):
-        return conn.driver
-    return conn.connection.driver_connection
+def _raise_translated(dbapi: Any, exc: Exception) -> NoReturn:
+    """Raise a driver's exception as the store's own; one it has no name for, as is."""
+    translated = _translated(dbapi, exc)
+    if translated is None:
+        raise exc
+    raise translated from exc
+
+
+def _translated(dbapi: Any, exc: Exception) -> Exception | None:
+    if isinstance(exc, dbapi.IntegrityError):
+        return Conflict(str(exc))
+    if isinstance(exc, dbapi.DataError):
+        return BadData(str(exc))
+    if isinstance(exc, dbapi.OperationalError):
+        text = str(exc)
+        # SQLite reports some refusals of the statement itself as operational errors.
+        if "too large" in text or "too many" in text or "too big" in text:
+            return BadData(text)
+        return Unavailable(text)
+    if isinstance(exc, dbapi.InterfaceError | dbapi.InternalError):
+        return Unavailable(str(exc))
+    return None  # a programming error: a bug, not the request's
 
 
 def _rows(driver: Any, sql: str, params: Any) -> Sequence[Any]:

@@ -1,0 +1,63 @@
+"""The backends: every rule of every resource family, and every change of state.
+
+One backend per family (the IPsec CA list, certificates, SVMs); each runs a
+change in one store transaction and publishes its change events after the
+commit. Handlers, the CLI, seeding, the pytest plugin's reset and the drivers
+all change state through these, and only through these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from ontap_ipsec.domain import events
+from ontap_ipsec.domain.backends.certificates import Certificates, certificate_record
+from ontap_ipsec.domain.backends.ipsec_ca import IpsecCaList, entry
+from ontap_ipsec.domain.backends.svms import Svms, record
+from ontap_ipsec.domain.events import Event, EventBus
+from ontap_ipsec.store import certificates as cert_rows
+from ontap_ipsec.store import ipsec_ca as ipsec_rows
+from ontap_ipsec.store import reset as reset_rows
+from ontap_ipsec.store import svms as svm_rows
+from ontap_ipsec.store.engine import Store
+
+if TYPE_CHECKING:
+    from ontap_ipsec.domain.pki import KeyVault
+
+
+class Backends:
+    """The backends of one application, sharing its store, clock and event bus."""
+
+    def __init__(
+        self,
+        store: Store,
+        bus: EventBus,
+        now: Callable[[], datetime],
+        vault: Callable[[], KeyVault],
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.ipsec_ca = IpsecCaList(store, bus, now)
+        self.certificates = Certificates(store, bus, now, vault)
+        self.svms = Svms(store, bus, now)
+
+    def reset(self) -> None:
+        """Empty the state (SVMs, certificates, the IPsec list, jobs) in one transaction;
+        the cluster and the accounts stay. Each object removed is an event, as if it
+        had been deleted, so that subscribers converge."""
+        gone: list[Event] = []
+        with self.store.transaction() as tx:
+            if self.bus.listened:
+                gone += [
+                    events.IpsecCaRemoved(entry(r), "reset") for r in tx.rows(ipsec_rows.ALL, {})
+                ]
+                gone += [
+                    events.CertificateDeleted(certificate_record(r), "reset")
+                    for r in tx.rows(cert_rows.ALL, {})
+                ]
+                gone += [events.SvmDeleted(record(r), "reset") for r in tx.rows(svm_rows.ALL, {})]
+            for statement in reset_rows.EMPTIED:
+                tx.run(statement, {})
+        self.bus.publish(gone)

@@ -1,0 +1,191 @@
+"""SVMs: create, rename or comment, delete with all they own.
+
+ONTAP runs these as jobs; the job is recorded in the change's own transaction.
+Deleting an SVM deletes its certificates and their IPsec entries with it, and
+publishes an event for each, so a subscriber never has to know the cascade.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ontap_ipsec.domain import errors, events
+from ontap_ipsec.domain.backends import jobs
+from ontap_ipsec.domain.backends.ipsec_ca import entry
+from ontap_ipsec.domain.clock import naive_utc
+from ontap_ipsec.domain.errors import DomainError
+from ontap_ipsec.domain.events import Event, EventBus, SvmRecord
+from ontap_ipsec.store import certificates as cert_rows
+from ontap_ipsec.store import ipsec_ca as ipsec_rows
+from ontap_ipsec.store import svms as rows
+from ontap_ipsec.store.engine import Store
+from ontap_ipsec.store.prepared import Tx
+
+NAME_RULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,46}$")
+LANGUAGE_RULE = re.compile(r"^[a-z][a-z_]*(\.utf_8)?$")
+DEFAULT_IPSPACE = "Default"
+DEFAULT_SNAPSHOT_POLICY = "default"
+DEFAULT_LANGUAGE = "c.utf_8"
+NO_CHANGES = "262190"
+
+
+@dataclass(frozen=True)
+class Done:
+    """A change that ran as a job: the object it concerned and its job."""
+
+    uuid: str
+    job_uuid: str
+
+
+def check_name(name: Any) -> str:
+    if not isinstance(name, str) or not NAME_RULE.match(name):
+        raise errors.invalid_value(
+            "name",
+            name,
+            "it must start with a letter or '_', hold only letters, digits, '_', '.', '-', "
+            "and be at most 47 characters",
+        )
+    return name
+
+
+def record(row: Any) -> SvmRecord:
+    return SvmRecord(row[0], row[1], row[2], row[3], row[4])
+
+
+class Svms:
+    def __init__(self, store: Store, bus: EventBus, now: Callable[[], datetime]) -> None:
+        self.store = store
+        self.bus = bus
+        self.now = now
+
+    def create(
+        self,
+        name: Any,
+        *,
+        language: str | None = None,
+        comment: str | None = None,
+        ipspace_name: str | None = None,
+        ipspace_uuid: str | None = None,
+    ) -> Done:
+        name = check_name(name)
+        language = language or DEFAULT_LANGUAGE
+        if not LANGUAGE_RULE.match(language):
+            raise errors.invalid_value("language", language)
+        now = naive_utc(self.now())
+        with self.store.transaction() as tx:
+            home = tx.first(rows.HOME, {})
+            if ipspace_name not in (None, DEFAULT_IPSPACE):
+                raise errors.invalid_value(
+                    "ipspace.name", ipspace_name, f'only "{DEFAULT_IPSPACE}" exists'
+                )
+            if ipspace_uuid not in (None, home[0]):
+                raise errors.invalid_value(
+                    "ipspace.uuid", ipspace_uuid, f'only the "{DEFAULT_IPSPACE}" IPspace exists'
+                )
+            if _name_taken(tx, name):
+                raise errors.duplicate("name")
+            svm_uuid = str(uuid.uuid4())
+            created = SvmRecord(svm_uuid, name, comment, language, "running")
+            tx.run(
+                rows.INSERT,
+                {
+                    "uuid": svm_uuid,
+                    "name": name,
+                    "comment": comment,
+                    "language": language,
+                    "state": "running",
+                    "subtype": "default",
+                    "ipspace_name": DEFAULT_IPSPACE,
+                    "ipspace_uuid": home[0],
+                    "snapshot_policy_name": DEFAULT_SNAPSHOT_POLICY,
+                    "snapshot_policy_uuid": home[1],
+                    "created": now,
+                },
+            )
+            job = jobs.record_done(tx, now, "POST /api/svm/svms", svm_uuid=svm_uuid, svm_name=name)
+        self.bus.publish([events.SvmCreated(created)])
+        return Done(svm_uuid, job)
+
+    def modify(self, svm_uuid: str, changes: dict[str, Any]) -> Done:
+        """Rename an SVM or change its comment (`changes`: name and/or comment)."""
+        if not changes:
+            raise DomainError(
+                NO_CHANGES, "You must provide one or more values to apply your changes."
+            )
+        if "name" in changes:
+            if changes["name"] is None:
+                raise errors.invalid_value("name", None)
+            check_name(changes["name"])
+        with self.store.transaction() as tx:
+            current = tx.first(rows.RECORD, {"uuid": svm_uuid})
+            if current is None:
+                raise errors.not_found("uuid")
+            old = record(current)
+            if "name" in changes and _name_taken(tx, changes["name"], other_than=svm_uuid):
+                raise errors.duplicate("name")
+            columns = tuple(sorted(changes))
+            values = {f"new_{c}": changes[c] for c in columns}
+            tx.run(rows.update(columns), {"uuid": svm_uuid, **values})
+            new = SvmRecord(
+                old.uuid,
+                changes.get("name", old.name),
+                changes.get("comment", old.comment),
+                old.language,
+                old.state,
+            )
+            job = jobs.record_done(
+                tx,
+                naive_utc(self.now()),
+                f"PATCH /api/svm/svms/{svm_uuid}",
+                svm_uuid=svm_uuid,
+                svm_name=new.name,
+            )
+        self.bus.publish([events.SvmModified(old, new)])
+        return Done(svm_uuid, job)
+
+    def delete(self, svm_uuid: str) -> Done:
+        """Delete an SVM, its certificates and their IPsec entries."""
+        with self.store.transaction() as tx:
+            current = tx.first(rows.RECORD, {"uuid": svm_uuid})
+            if current is None:
+                raise errors.not_found("uuid")
+            gone = owned_by(tx, svm_uuid)
+            for statement in rows.OWNED_DELETES:
+                tx.run(statement, {"svm": svm_uuid})
+            tx.run(rows.DELETE, {"uuid": svm_uuid})
+            old = record(current)
+            job = jobs.record_done(
+                tx,
+                naive_utc(self.now()),
+                f"DELETE /api/svm/svms/{svm_uuid}",
+                svm_uuid=svm_uuid,
+                svm_name=old.name,
+            )
+        self.bus.publish([*gone, events.SvmDeleted(old)])
+        return Done(svm_uuid, job)
+
+
+def owned_by(tx: Tx, svm_uuid: str, cause: str = "svm_deleted") -> list[Event]:
+    """The removal events of everything an SVM owns, in the order it goes."""
+    from ontap_ipsec.domain.backends.certificates import certificate_record
+
+    out: list[Event] = [
+        events.IpsecCaRemoved(entry(row), cause)
+        for row in tx.rows(ipsec_rows.OF_SVM, {"svm": svm_uuid})
+    ]
+    out += [
+        events.CertificateDeleted(certificate_record(row), cause)
+        for row in tx.rows(cert_rows.OF_SVM, {"svm": svm_uuid})
+    ]
+    return out
+
+
+def _name_taken(tx: Tx, name: str, *, other_than: str | None = None) -> bool:
+    if tx.first(rows.NAME_TAKEN, {"name": name, "other": other_than or ""}) is not None:
+        return True
+    return tx.first(rows.CLUSTER_NAMED, {"name": name}) is not None

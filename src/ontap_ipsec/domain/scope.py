@@ -1,0 +1,70 @@
+"""Cluster or SVM scope: what a change names (`svm.name`, `svm.uuid`, `scope`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ontap_ipsec.domain import errors
+from ontap_ipsec.domain.errors import DomainError
+from ontap_ipsec.store import svms as svm_rows
+from ontap_ipsec.store.prepared import Tx
+from ontap_ipsec.store.tables import CLUSTER_SCOPE
+
+
+@dataclass(frozen=True)
+class ScopeRef:
+    """A scope as a request names it; any part may be absent (cluster scope)."""
+
+    svm_name: str | None = None
+    svm_uuid: str | None = None
+    scope: str | None = None  # "svm" | "cluster", checked against the SVM named
+
+
+@dataclass(frozen=True)
+class Scope:
+    svm_uuid: str | None
+    svm_name: str | None
+
+    @property
+    def key(self) -> str:
+        return self.svm_uuid or CLUSTER_SCOPE
+
+    @property
+    def name(self) -> str:
+        return "svm" if self.svm_uuid else "cluster"
+
+
+CLUSTER = Scope(None, None)
+
+
+def resolve(tx: Tx, ref: ScopeRef) -> Scope:
+    """The scope `ref` names; an SVM named must exist, and `scope` must agree."""
+    name, uuid = ref.svm_name, ref.svm_uuid
+    scope = CLUSTER
+    if name is not None or uuid is not None:
+        row = tx.first(
+            svm_rows.by_reference(uuid is not None, name is not None),
+            {
+                "uuid": uuid,
+                "name": name,
+            },
+        )
+        if row is None:
+            if name is not None and uuid is not None:
+                raise DomainError(
+                    errors.FIELDS_DISAGREE,
+                    f'The SVM named "{name}" does not have UUID "{uuid}".',
+                    target="svm.uuid",
+                )
+            target = "svm.name" if name is not None else "svm.uuid"
+            shown = name if name is not None else uuid
+            raise DomainError(errors.INVALID, f'SVM "{shown}" does not exist', target=target)
+        scope = Scope(row[0], row[1])
+    if ref.scope is not None and ref.scope != scope.name:
+        raise DomainError(
+            errors.FIELDS_DISAGREE,
+            f'Field "scope" is "{ref.scope}", but the request names '
+            + (f'SVM "{scope.svm_name}".' if scope.svm_uuid else "no SVM."),
+            target="scope",
+        )
+    return scope

@@ -1,0 +1,23 @@
+"""What the store reports when the database says no: no HTTP, no driver types.
+
+Backends catch :class:`Conflict` to tell a lost race from a rule they checked;
+the application maps all three to ONTAP's envelope in one place.
+"""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """A failure of the database, not of the request's rules."""
+
+
+class Conflict(StoreError):
+    """A constraint refused the change (unique key, foreign key, check)."""
+
+
+class Unavailable(StoreError):
+    """The database could not be reached or was busy past its timeout: retryable."""
+
+
+class BadData(StoreError):
+    """The database refused a value (out of its integer range, an invalid byte)."""

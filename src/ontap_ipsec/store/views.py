@@ -1,0 +1,164 @@
+"""Where each resource's fields are stored: the FROM clause and a column per field.
+
+A resource module declares its fields as ONTAP names them; this module says
+which column (or expression) holds each. :meth:`View.bind` gives the declared
+fields their columns when the declaration is made, so filters, ordering,
+projection and the body's length checks all read the same mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import sqlalchemy as sa
+
+from ontap_ipsec.store.tables import (
+    CLUSTER_SCOPE,
+    certificate_sans,
+    certificates,
+    cluster,
+    ipsec_ca_certificates,
+    jobs,
+    svms,
+)
+
+Exists = Callable[[Callable[[Any], Any]], Any]
+
+
+@dataclass
+class View:
+    """The storage of one resource's records."""
+
+    name: str
+    table: Any  # the FROM clause records are read from
+    columns: dict[str, Any]  # field name -> column or SQL expression
+    exists: dict[str, Exists] = field(default_factory=dict)  # array fields, by element
+
+    def bind(self, declared: list[Any]) -> list[Any]:
+        """The declared fields with their storage; a stored field the view lacks is an
+        error at import, not a wrong answer later."""
+        bound = []
+        for fld in declared:
+            column = self.columns.get(fld.name)
+            if column is None:
+                bound.append(fld)
+                continue
+            length = getattr(getattr(column, "type", None), "length", None)
+            bound.append(
+                replace(
+                    fld,
+                    column=column,
+                    exists=self.exists.get(fld.name),
+                    max_length=length,
+                    nullable=getattr(column, "nullable", True),
+                )
+            )
+        unknown = set(self.columns) - {f.name for f in declared}
+        if unknown:
+            raise ValueError(f"view {self.name} maps undeclared fields: {sorted(unknown)}")
+        return bound
+
+
+def _scope_of(table: Any) -> Any:
+    return sa.case((table.c.scope_key == CLUSTER_SCOPE, "cluster"), else_="svm")
+
+
+CLUSTER = View(
+    "cluster",
+    cluster,
+    {
+        "name": cluster.c.name,
+        "uuid": cluster.c.uuid,
+        "version.full": cluster.c.version_full,
+        "version.generation": cluster.c.version_generation,
+        "version.major": cluster.c.version_major,
+        "version.minor": cluster.c.version_minor,
+    },
+)
+
+SVMS = View(
+    "svms",
+    svms,
+    {
+        "uuid": svms.c.uuid,
+        "name": svms.c.name,
+        "state": svms.c.state,
+        "subtype": svms.c.subtype,
+        "language": svms.c.language,
+        "comment": svms.c.comment,
+        "ipspace.name": svms.c.ipspace_name,
+        "ipspace.uuid": svms.c.ipspace_uuid,
+        "snapshot_policy.name": svms.c.snapshot_policy_name,
+        "snapshot_policy.uuid": svms.c.snapshot_policy_uuid,
+    },
+)
+
+JOBS = View(
+    "jobs",
+    jobs,
+    {
+        "uuid": jobs.c.uuid,
+        "description": jobs.c.description,
+        "state": jobs.c.state,
+        "message": jobs.c.message,
+        "code": jobs.c.code,
+        "start_time": jobs.c.start_time,
+        "end_time": jobs.c.end_time,
+        "svm.name": jobs.c.svm_name,
+        "svm.uuid": jobs.c.svm_uuid,
+    },
+)
+
+SAN_KINDS = ("dns", "email", "ip", "uri")
+
+
+def _san_exists(kind: str) -> Exists:
+    def exists(cond: Callable[[Any], Any]) -> Any:
+        s = certificate_sans
+        return (
+            sa.select(sa.literal(1))
+            .where(s.c.certificate_uuid == certificates.c.uuid, s.c.kind == kind, cond(s.c.value))
+            .exists()
+        )
+
+    return exists
+
+
+_c = certificates.c
+CERTIFICATES = View(
+    "certificates",
+    certificates.outerjoin(svms, _c.svm_uuid == svms.c.uuid),
+    {
+        "uuid": _c.uuid,
+        "name": _c.name,
+        "svm.name": svms.c.name,
+        "svm.uuid": svms.c.uuid,
+        "scope": _scope_of(certificates),
+        "type": _c.type,
+        "common_name": _c.common_name,
+        "serial_number": _c.serial_number,
+        "ca": _c.ca,
+        "expiry_time": _c.expiry_time,
+        "hash_function": _c.hash_function,
+        "key_size": _c.key_size,
+        "subject_key_identifier": _c.subject_key_identifier,
+        "authority_key_identifier": _c.authority_key_identifier,
+        **{f"subject_alternatives.{k}": getattr(_c, f"san_{k}") for k in SAN_KINDS},
+        "public_certificate": _c.public_certificate,
+    },
+    exists={f"subject_alternatives.{k}": _san_exists(k) for k in SAN_KINDS},
+)
+
+_i = ipsec_ca_certificates.c
+IPSEC_CA_CERTIFICATES = View(
+    "ipsec_ca_certificates",
+    ipsec_ca_certificates.outerjoin(svms, _i.svm_uuid == svms.c.uuid),
+    {
+        "certificate.uuid": _i.certificate_uuid,
+        "scope": _scope_of(ipsec_ca_certificates),
+        "svm.name": svms.c.name,
+        "svm.uuid": svms.c.uuid,
+    },
+)
