@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -49,6 +50,8 @@ class OntapApp:
         self.authenticator = Authenticator()
         self._driver_operational = ctx.store.engine.dialect.loaded_dbapi.OperationalError
         self._writers = ThreadPoolExecutor(_WRITER_THREADS, thread_name_prefix="ontap-write")
+        # An app dropped without close() (a test's) does not leave its threads behind.
+        weakref.finalize(self, self._writers.shutdown, wait=False)
         self._openapi: bytes | None = None
         self._docs_page: bytes | None = None
         budget = ctx.settings.cache_mib * 1024 * 1024

@@ -336,7 +336,7 @@ def ontap_inprocess_session(tmp_path_factory: pytest.TempPathFactory) -> Iterato
     password = secrets.token_urlsafe(16)
     app = make_app(data_dir / "data", password)
     yield InProcess(app=app, username=USERNAME, password=password, data_dir=data_dir / "data")
-    app.ctx.store.dispose()
+    app.close()
 
 
 @pytest.fixture(scope="session")

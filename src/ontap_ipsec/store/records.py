@@ -160,8 +160,9 @@ def matching_keys(
         if resource.table is not None:
             stmt = stmt.select_from(resource.table)
         stmt = stmt.where(sqlc.build_where(resource, shape)).order_by(key.column)
-        return stmt.limit(_limit())
+        return stmt.limit(_limit()) if limit else stmt
 
-    prepared = store.prepare(("keys", resource.name, shape), build)
-    plan.values["limit"] = limit if limit else 2**62
+    prepared = store.prepare(("keys", resource.name, shape, bool(limit)), build)
+    if limit:
+        plan.values["limit"] = limit
     return [row[0] for row in store.rows(prepared, plan.values)]

@@ -1,0 +1,244 @@
+"""Every committed change of state is published once, after its commit, with old and new
+values; a refused or rolled-back change publishes nothing. One subscriber per test records
+what it hears, for each path that changes state (the SVM cascade and the reset included)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from ontap_ipsec.app import OntapApp
+from ontap_ipsec.domain import events as ev
+from ontap_ipsec.domain.events import EventBus
+from ontap_ipsec.domain.scope import ScopeRef
+from ontap_ipsec.inprocess import client as inprocess_client
+from tests.conftest import AUTH
+from tests.ipsec.conftest import CERTS, IPSEC, SVMS, install_ca, make_svm
+
+
+class Recorder:
+    def __init__(self, app: OntapApp) -> None:
+        self.app = app
+        self.events: list[Any] = []
+        self.committed_when_heard: list[bool] = []
+        app.ctx.events.subscribe(self._hear)
+
+    def _hear(self, event: Any) -> None:
+        # Published after the commit: a fresh connection already sees the change.
+        self.events.append(event)
+
+    def take(self) -> list[Any]:
+        out, self.events = self.events, []
+        return out
+
+
+@pytest.fixture
+def heard(any_app: OntapApp) -> Recorder:
+    return Recorder(any_app)
+
+
+@pytest.fixture
+def client(any_app: OntapApp) -> Iterator[httpx.Client]:
+    with inprocess_client(any_app, auth=AUTH) as c:
+        yield c
+
+
+def kinds(events: list[Any]) -> list[str]:
+    return [type(e).__name__ for e in events]
+
+
+def test_an_ipsec_add_and_remove_publish_the_entry(client: httpx.Client, heard: Recorder) -> None:
+    svm = make_svm(client, "vs1")
+    ca = install_ca(client, "ca1", svm="vs1")
+    heard.take()
+    assert (
+        client.post(IPSEC, json={"certificate": {"uuid": ca}, "svm": {"name": "vs1"}}).status_code
+        == 201
+    )
+    entry = ev.IpsecCaEntry(ca, svm, svm, "vs1")
+    assert heard.take() == [ev.IpsecCaAdded(entry)]
+    assert client.delete(f"{IPSEC}/{ca}").status_code == 200
+    assert heard.take() == [ev.IpsecCaRemoved(entry, "request")]
+
+
+def test_a_cluster_scope_entry_has_no_svm(client: httpx.Client, heard: Recorder) -> None:
+    ca = install_ca(client, "ca0")
+    heard.take()
+    client.post(IPSEC, json={"certificate": {"uuid": ca}})
+    assert heard.take() == [ev.IpsecCaAdded(ev.IpsecCaEntry(ca, "cluster", None, None))]
+
+
+def test_refused_changes_publish_nothing(client: httpx.Client, heard: Recorder) -> None:
+    ca = install_ca(client, "ca1")
+    client.post(IPSEC, json={"certificate": {"uuid": ca}})
+    heard.take()
+    assert client.post(IPSEC, json={"certificate": {"uuid": ca}}).status_code == 409
+    assert client.delete(f"{IPSEC}/{ca}x").status_code == 404
+    assert client.delete(f"{CERTS}/{ca}").status_code == 400  # in use
+    assert client.post(SVMS, json={"name": "bad name"}).status_code == 400
+    assert heard.take() == []
+
+
+def test_a_query_delete_publishes_one_removal_per_entry(
+    client: httpx.Client, heard: Recorder
+) -> None:
+    make_svm(client, "vs1")
+    cas = [install_ca(client, f"ca{i}", svm="vs1") for i in range(3)]
+    for ca in cas:
+        client.post(IPSEC, json={"certificate": {"uuid": ca}, "svm": {"name": "vs1"}})
+    heard.take()
+    response = client.delete(IPSEC, params={"svm.name": "vs1"})
+    assert response.json() == {"num_records": 3}
+    removed = heard.take()
+    assert kinds(removed) == ["IpsecCaRemoved"] * 3
+    assert sorted(e.entry.certificate_uuid for e in removed) == sorted(cas)
+
+
+def test_certificate_install_and_delete_publish_the_certificate(
+    client: httpx.Client, heard: Recorder
+) -> None:
+    ca = install_ca(client, "ca1")
+    (installed,) = heard.take()
+    assert isinstance(installed, ev.CertificateInstalled)
+    assert (installed.certificate.uuid, installed.certificate.name) == (ca, "ca1")
+    assert (installed.certificate.scope_key, installed.certificate.is_ca) == ("cluster", True)
+    assert client.delete(f"{CERTS}/{ca}").status_code == 200
+    assert heard.take() == [ev.CertificateDeleted(installed.certificate)]
+
+
+def test_svm_create_modify_delete_carry_old_and_new(client: httpx.Client, heard: Recorder) -> None:
+    svm = make_svm(client, "vs1")
+    (created,) = heard.take()
+    assert created == ev.SvmCreated(ev.SvmRecord(svm, "vs1", None, "c.utf_8", "running"))
+    client.patch(f"{SVMS}/{svm}", json={"name": "vs2", "comment": "lab"})
+    (modified,) = heard.take()
+    assert modified == ev.SvmModified(
+        created.svm, ev.SvmRecord(svm, "vs2", "lab", "c.utf_8", "running")
+    )
+    client.delete(f"{SVMS}/{svm}")
+    assert heard.take() == [ev.SvmDeleted(modified.new)]
+
+
+def test_an_svm_delete_publishes_its_cascade_first(client: httpx.Client, heard: Recorder) -> None:
+    svm = make_svm(client, "vs1")
+    listed = install_ca(client, "listed", svm="vs1")
+    unlisted = install_ca(client, "unlisted", svm="vs1")
+    kept = install_ca(client, "cluster-ca")
+    client.post(IPSEC, json={"certificate": {"uuid": listed}, "svm": {"name": "vs1"}})
+    client.post(IPSEC, json={"certificate": {"uuid": kept}})
+    heard.take()
+    assert client.delete(f"{SVMS}/{svm}").status_code == 202
+    gone = heard.take()
+    assert kinds(gone) == [
+        "IpsecCaRemoved",
+        "CertificateDeleted",
+        "CertificateDeleted",
+        "SvmDeleted",
+    ]
+    assert gone[0] == ev.IpsecCaRemoved(ev.IpsecCaEntry(listed, svm, svm, "vs1"), "svm_deleted")
+    assert {e.certificate.uuid for e in gone[1:3]} == {listed, unlisted}
+    assert all(e.cause == "svm_deleted" for e in gone[:3])
+    assert client.get(IPSEC).json()["num_records"] == 1  # the cluster's entry stays
+
+
+def test_the_reset_publishes_every_removal(
+    any_app: OntapApp, client: httpx.Client, heard: Recorder
+) -> None:
+    svm = make_svm(client, "vs1")
+    ca = install_ca(client, "ca1", svm="vs1")
+    client.post(IPSEC, json={"certificate": {"uuid": ca}, "svm": {"name": "vs1"}})
+    heard.take()
+    any_app.ctx.backends.reset()
+    gone = heard.take()
+    assert kinds(gone) == ["IpsecCaRemoved", "CertificateDeleted", "SvmDeleted"]
+    assert gone[0] == ev.IpsecCaRemoved(ev.IpsecCaEntry(ca, svm, svm, "vs1"), "reset")
+    assert all(e.cause == "reset" for e in gone)
+    assert client.get(IPSEC).json()["num_records"] == 0
+
+
+def test_events_are_heard_after_the_commit(any_app: OntapApp, client: httpx.Client) -> None:
+    """The subscriber reads the store itself when it hears the event: the change is there."""
+    seen: list[dict[str, dict[str, str]]] = []
+    any_app.ctx.events.subscribe(
+        lambda _e: seen.append(any_app.ctx.backends.ipsec_ca.trusted()), ev.IpsecCaAdded
+    )
+    ca = install_ca(client, "ca1")
+    client.post(IPSEC, json={"certificate": {"uuid": ca}})
+    assert len(seen) == 1 and list(seen[0]["cluster"]) == [ca]
+
+
+def test_a_change_rolled_back_publishes_nothing(
+    any_app: OntapApp, client: httpx.Client, heard: Recorder
+) -> None:
+    """A failure after the statements ran, before the commit: nothing stored, nothing heard."""
+    ca = install_ca(client, "ca1")
+    heard.take()
+    original = any_app.ctx.store.reader.transaction
+
+    class Boom(Exception):
+        pass
+
+    def failing_commit() -> Any:
+        from contextlib import contextmanager
+
+        @contextmanager
+        def wrapped() -> Iterator[Any]:
+            with original() as tx:
+                yield tx
+                raise Boom  # after the insert ran, before the commit
+
+        return wrapped()
+
+    any_app.ctx.store.reader.transaction = failing_commit  # type: ignore[method-assign]
+    try:
+        with pytest.raises(Boom):
+            any_app.ctx.backends.ipsec_ca.add(ca, ScopeRef())
+    finally:
+        any_app.ctx.store.reader.transaction = original  # type: ignore[method-assign]
+    assert heard.take() == []
+    assert client.get(IPSEC).json()["num_records"] == 0
+
+
+def test_a_failing_subscriber_neither_undoes_the_change_nor_silences_others(
+    client: httpx.Client, any_app: OntapApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    heard: list[Any] = []
+
+    def broken(_event: Any) -> None:
+        raise RuntimeError("subscriber bug")
+
+    any_app.ctx.events.subscribe(broken)
+    any_app.ctx.events.subscribe(heard.append)
+    response = client.post(SVMS, json={"name": "vs1"})
+    assert response.status_code == 202
+    assert kinds(heard) == ["SvmCreated"]
+    assert "subscriber" in caplog.text and "SvmCreated" in caplog.text
+    assert client.get(SVMS).json()["num_records"] == 1
+
+
+def test_subscribers_filter_by_kind_and_unsubscribe() -> None:
+    bus = EventBus()
+    svm = ev.SvmRecord("u", "vs1", None, "c.utf_8", "running")
+    only_created: list[Any] = []
+    everything: list[Any] = []
+    bus.subscribe(only_created.append, ev.SvmCreated)
+    stop = bus.subscribe(everything.append)
+    bus.publish([ev.SvmCreated(svm), ev.SvmDeleted(svm)])
+    stop()
+    bus.publish([ev.SvmCreated(svm)])
+    assert only_created == [ev.SvmCreated(svm), ev.SvmCreated(svm)]
+    assert everything == [ev.SvmCreated(svm), ev.SvmDeleted(svm)]
+
+
+def test_events_from_writer_threads_arrive_on_those_threads(
+    any_app: OntapApp, client: httpx.Client
+) -> None:
+    """Non-GET handlers run in the app's writer threads; subscribers hear them there."""
+    threads: list[str] = []
+    any_app.ctx.events.subscribe(lambda _e: threads.append(threading.current_thread().name))
+    client.post(SVMS, json={"name": "vs1"})
+    assert len(threads) == 1 and threads[0].startswith("ontap-write")
