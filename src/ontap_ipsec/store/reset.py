@@ -1,7 +1,8 @@
 """The statements that empty the API's state in one transaction.
 
-The cluster identity and the accounts stay: they are the server's own, and
-re-hashing a password would cost more than everything else together.
+The cluster identity, the accounts and the change counters stay: they are the
+server's own, and re-hashing a password would cost more than everything else
+together.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from ontap_ipsec.store.prepared import Statement
 from ontap_ipsec.store.tables import metadata
 
-KEPT = frozenset({"cluster", "accounts", "account_changes"})
+KEPT = frozenset({"cluster", "accounts", "account_changes", "trust_changes"})
 EMPTIED = [
     Statement(("reset", t.name), t.delete)
     for t in reversed(metadata.sorted_tables)

@@ -68,6 +68,17 @@ account_changes = sa.Table(
     sa.CheckConstraint("id = 1", name="ck_account_changes_one_row"),
 )
 
+# One row: bumped by database triggers (migration 0005) on every change to the IPsec CA
+# list, the SVMs or the cluster, and announced on PostgreSQL with NOTIFY ontap_ipsec_trust:
+# how the strongSwan agent learns, from any process, that a daemon may need converging.
+trust_changes = sa.Table(
+    "trust_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.CheckConstraint("id = 1", name="ck_trust_changes_one_row"),
+)
+
 svms = sa.Table(
     "svms",
     metadata,
