@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import vici
 import vici.exception
 
 from .deadline_socket import DeadlineSocket
+from .uri import parse_vici_uri as parse_vici_uri  # re-exported; .uri needs no vici
 
 AUTHORITY_PREFIX = "ontap-ipsec-ca-"
 DEFAULT_TIMEOUT = 2.0
@@ -40,25 +40,6 @@ class DaemonUnreachable(StrongswanError):
 
 class CommandFailed(StrongswanError):
     """The daemon answered and refused the command (its errmsg is the text)."""
-
-
-def parse_vici_uri(uri: str) -> str:
-    """The socket path of a `unix:///absolute/path` URI; ValueError naming the URI otherwise."""
-    parts = urlsplit(uri)
-    problem = None
-    if parts.scheme != "unix":
-        problem = "the scheme must be unix://"
-    elif parts.netloc:
-        problem = "the path must be absolute (unix:///path, three slashes)"
-    elif not parts.path.startswith("/") or parts.path.endswith("/"):
-        problem = "the path must be an absolute file path"
-    elif parts.query or parts.fragment:
-        problem = "no query or fragment is allowed"
-    elif "\0" in parts.path:
-        problem = "the path contains a NUL byte"
-    if problem:
-        raise ValueError(f"malformed VICI URI {uri!r}: {problem}")
-    return parts.path
 
 
 @dataclass(frozen=True)
