@@ -6,6 +6,10 @@ import os
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ontap_ipsec.ipsec.daemons import DaemonSpec
 
 ENV_PREFIX = "ONTAP_IPSEC_"
 DEFAULT_VERSION = "9.18.1"
@@ -47,6 +51,10 @@ class Settings:
     workers: int = field(default_factory=default_workers)
     server: str = "granian"  # or "uvicorn" (bench/README.md has the measurements behind it)
     cache_mib: int = 16  # rendered GET responses kept while the data is unchanged; 0: none
+    # strongSwan daemons whose trust store the IPsec CA list is: "SCOPE=URI" each (README)
+    strongswan: tuple[str, ...] = ()
+    strongswan_resync: float = 30.0  # seconds between full reconciliations
+    strongswan_terminate_on_remove: bool = False
 
     def __post_init__(self) -> None:
         if self.data_dir == Path():
@@ -59,6 +67,14 @@ class Settings:
             raise ValueError(f"cache-mib must be 0 or more, not {self.cache_mib}")
         if self.server not in ("uvicorn", "granian"):
             raise ValueError(f"server must be uvicorn or granian, not {self.server!r}")
+        self.strongswan = tuple(self.strongswan)
+        if self.strongswan:
+            self.strongswan_daemons  # noqa: B018 - refused at start, naming the flag
+        if not self.strongswan_resync > 0:
+            raise ValueError(
+                f"--strongswan-resync must be a positive number of seconds, not "
+                f"{self.strongswan_resync!r}"
+            )
 
     @property
     def database_url(self) -> str:
@@ -70,6 +86,15 @@ class Settings:
     def tls(self) -> bool:
         return not self.no_tls
 
+    @property
+    def strongswan_daemons(self) -> tuple[DaemonSpec, ...]:
+        """The attached daemons, parsed (ValueError naming --strongswan when malformed)."""
+        if not self.strongswan:
+            return ()
+        from ontap_ipsec.ipsec import daemons  # only with the flag: nothing of it otherwise
+
+        return daemons.parse(self.strongswan)
+
     def to_env(self) -> dict[str, str]:
         """The settings as ONTAP_IPSEC_* variables (the admin password is not passed on)."""
         env: dict[str, str] = {}
@@ -79,6 +104,10 @@ class Settings:
                 continue
             if isinstance(value, bool):
                 value = "true" if value else "false"
+            elif isinstance(value, tuple):
+                if not value:
+                    continue
+                value = ",".join(value)
             env[ENV_PREFIX + f.name.upper()] = str(value)
         return env
 
@@ -89,8 +118,8 @@ class Settings:
         values: dict[str, object] = {}
         for f in fields(cls):
             raw = env.get(ENV_PREFIX + f.name.upper())
-            if raw is None or raw == "":
-                continue
+            if raw is None or raw == "" or overrides.get(f.name) is not None:
+                continue  # unset, or a flag wins (and a malformed variable it hides is moot)
             values[f.name] = _convert(f.name, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
@@ -99,8 +128,21 @@ class Settings:
 def _convert(name: str, raw: str) -> object:
     if name in ("port", "workers", "cache_mib"):
         return int(raw)
-    if name in ("no_tls", "access_log"):
+    if name in ("no_tls", "access_log", "strongswan_terminate_on_remove"):
         return raw.strip().lower() in ("1", "true", "yes", "on")
+    if name == "strongswan_resync":
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(
+                f"{ENV_PREFIX}STRONGSWAN_RESYNC must be a number of seconds, not {raw!r}"
+            ) from None
+    if name == "strongswan":
+        from ontap_ipsec.ipsec import daemons  # only when it is set
+
+        items = daemons.split_env(raw)
+        daemons.parse(items, source=daemons.ENV)  # its errors name the variable
+        return items
     if name in ("data_dir", "tls_cert", "tls_key"):
         return Path(raw)
     return raw

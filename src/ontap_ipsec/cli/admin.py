@@ -58,6 +58,27 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="MiB of rendered GET responses kept while the data is unchanged, per worker "
         "(default 16; 0 turns the cache off; SQLite only)",
     )
+    p.add_argument(
+        "--strongswan",
+        action="append",
+        metavar="SCOPE=URI",
+        help="make the IPsec CA list of SCOPE (the cluster's name, or an SVM's) the trust "
+        "store of the strongSwan daemon at URI (unix:///path/charon.vici); repeatable, "
+        f"or {ENV_PREFIX}STRONGSWAN=a=URI,b=URI",
+    )
+    p.add_argument(
+        "--strongswan-resync",
+        type=float,
+        metavar="SECONDS",
+        help="seconds between full reconciliations of every daemon (default 30)",
+    )
+    p.add_argument(
+        "--strongswan-terminate-on-remove",
+        action="store_true",
+        default=None,
+        help="terminate IKE SAs whose peer certificate chains only to a CA taken off the "
+        "list (strongSwan keeps established SAs otherwise)",
+    )
 
 
 def _passwd_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -103,8 +124,12 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "server",
             "workers",
             "cache_mib",
+            "strongswan_resync",
+            "strongswan_terminate_on_remove",
         )
     }
+    if getattr(args, "strongswan", None):
+        overrides["strongswan"] = tuple(args.strongswan)
     return Settings.from_env(**overrides)
 
 
@@ -134,9 +159,10 @@ def serve(settings: Settings) -> int:
         f"(data in {settings.data_dir})",
         flush=True,
     )
-    if settings.server != "uvicorn" or settings.workers > 1:
+    if not serving.serves_in_process(settings):
         app.ctx.store.dispose()  # the workers open their own; none is carried across fork
-    serving.run(app, settings, certfile, keyfile)
+    with serving.strongswan(app, settings):
+        serving.run(app, settings, certfile, keyfile)
     return 0
 
 
