@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ontap_ipsec.domain import errors
 from ontap_ipsec.domain.errors import DomainError
 from ontap_ipsec.store import svms as svm_rows
 from ontap_ipsec.store.prepared import Tx
 from ontap_ipsec.store.tables import CLUSTER_SCOPE
+
+if TYPE_CHECKING:
+    from ontap_ipsec.store.engine import Store
 
 
 @dataclass(frozen=True)
@@ -68,3 +72,12 @@ def resolve(tx: Tx, ref: ScopeRef) -> Scope:
             target="scope",
         )
     return scope
+
+
+def key_named(store: Store, vserver: str) -> str | None:
+    """The scope key of a vserver name: the cluster's name is cluster scope, an SVM's
+    name its uuid (as the CLI's `-vserver`); None when nothing has that name now."""
+    if store.first(svm_rows.CLUSTER_NAMED, {"name": vserver}) is not None:
+        return CLUSTER_SCOPE
+    row = store.first(svm_rows.by_reference(False, True), {"name": vserver, "uuid": None})
+    return None if row is None else str(row[0])

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ontap_ipsec.store.prepared import Statement
-from ontap_ipsec.store.tables import certificates, svms
+from ontap_ipsec.store.tables import certificates, svms, trust_changes
 from ontap_ipsec.store.tables import ipsec_ca_certificates as t
 
 
@@ -71,4 +71,26 @@ TRUSTED = Statement(
 USED = Statement(
     ("ipsec", "used"),
     lambda: sa.select(t.c.certificate_uuid).where(t.c.certificate_uuid == _bind("uuid")),
+)
+TRUSTED_BY = Statement(
+    ("ipsec", "trusted_by"),
+    lambda: (
+        sa.select(t.c.certificate_uuid, certificates.c.public_certificate)
+        .select_from(t.join(certificates, t.c.certificate_uuid == certificates.c.uuid))
+        .where(t.c.scope_key == _bind("scope"))
+        .order_by(t.c.certificate_uuid)
+    ),
+)
+PER_SCOPE = Statement(
+    ("ipsec", "per_scope"),
+    lambda: (
+        sa.select(t.c.scope_key, svms.c.name, sa.func.count())
+        .select_from(_FROM)
+        .group_by(t.c.scope_key, svms.c.name)
+        .order_by(t.c.scope_key)
+    ),
+)
+TRUST_GENERATION = Statement(
+    ("ipsec", "trust_generation"),
+    lambda: sa.select(trust_changes.c.generation).where(trust_changes.c.id == 1),
 )

@@ -45,6 +45,7 @@ CLUSTER_NAMED = Statement(
     ("svms", "cluster_named"),
     lambda: sa.select(cluster.c.uuid).where(cluster.c.name == _bind("name")),
 )
+CLUSTER_NAME = Statement(("svms", "cluster_name"), lambda: sa.select(cluster.c.name))
 HOME = Statement(
     ("svms", "home"), lambda: sa.select(cluster.c.ipspace_uuid, cluster.c.snapshot_policy_uuid)
 )

@@ -91,6 +91,23 @@ class IpsecCaList:
             out.setdefault(scope_key, {})[cert_uuid] = pem
         return out
 
+    def trusted_by(self, scope_key: str) -> dict[str, str]:
+        """{certificate uuid: PEM}: what the IPsec of one scope trusts.
+
+        Only the scope's own entries: an SVM's IPsec does not also trust the cluster's,
+        as ONTAP adds CA certificates to IPsec "for the given Vserver" and scopes them
+        to the interfaces that the SVM, or else the cluster, owns (docs/fidelity.md).
+        """
+        return dict(self.store.rows(rows.TRUSTED_BY, {"scope": scope_key}))
+
+    def entries_per_scope(self) -> list[tuple[str, str | None, int]]:
+        """(scope key, SVM name or None for the cluster, number of entries), by scope key."""
+        return [(key, name, int(n)) for key, name, n in self.store.rows(rows.PER_SCOPE, {})]
+
+    def generation(self) -> int:
+        """A count the database keeps of changes to the list, the SVMs and the cluster."""
+        return int(self.store.rows(rows.TRUST_GENERATION, {})[0][0])
+
 
 def _installed_ca(tx: Tx, certificate_uuid: str, scope_key: str) -> bool:
     """Whether the certificate is an installed CA certificate of that scope."""
