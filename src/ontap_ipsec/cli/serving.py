@@ -13,14 +13,51 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from ontap_ipsec.config import Settings
 
 SERVERS = ("granian", "uvicorn")
 WORKER_APP = "ontap_ipsec.cli.admin:worker_app"
-_SERVER_PID = "_ONTAP_IPSEC_SERVER_PID"
+SERVER_PID_ENV = _SERVER_PID = "_ONTAP_IPSEC_SERVER_PID"
 _PR_SET_PDEATHSIG = 1
+
+
+def serves_in_process(settings: Settings) -> bool:
+    """Whether the app answers from the server's own process (uvicorn, one worker)."""
+    return settings.server == "uvicorn" and settings.workers == 1
+
+
+@contextmanager
+def strongswan(app: Any, settings: Settings) -> Iterator[None]:
+    """The daemons of --strongswan driven while the server runs, by exactly one process.
+
+    When the app answers from this process, here, hearing its change events directly;
+    otherwise by the agent process (ontap_ipsec/ipsec/agent.py), never by a worker.
+    Without --strongswan, nothing (and nothing of it is imported).
+    """
+    if not settings.strongswan:
+        yield
+        return
+    if serves_in_process(settings):
+        from ontap_ipsec.ipsec.service import attach
+
+        service = attach(app.ctx)
+        try:
+            yield
+        finally:
+            service.stop()
+        return
+    from ontap_ipsec.ipsec import agent
+
+    process = agent.spawn(settings)
+    try:
+        yield
+    finally:
+        agent.stop(process)
 
 
 def run(app: object, settings: Settings, certfile: str | None, keyfile: str | None) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .vici_driver import AUTHORITY_PREFIX, DEFAULT_TIMEOUT, ViciDriver, parse_vici_uri
@@ -25,6 +25,7 @@ class Reconciler:
 
     `daemons` maps scope -> VICI URI (`unix:///path/charon.vici`); `desired()` gives
     scope -> {certificate uuid: PEM}. Call `notify()` after every change event.
+    `on_pass()`, if given, is called from a daemon's thread after each of its passes.
     """
 
     def __init__(
@@ -37,6 +38,7 @@ class Reconciler:
         poll_interval: float = 0.25,
         timeout: float = DEFAULT_TIMEOUT,
         prefix: str = AUTHORITY_PREFIX,
+        on_pass: Callable[[], None] | None = None,
     ) -> None:
         for scope, uri in daemons.items():
             if not scope:
@@ -48,7 +50,9 @@ class Reconciler:
         if resync <= 0 or poll_interval <= 0 or timeout <= 0:
             raise ValueError("resync, poll_interval and timeout must be positive")
         self.stopping = threading.Event()
-        self.settings = Settings(desired, resync, poll_interval, terminate_on_remove, self.stopping)
+        self.settings = Settings(
+            desired, resync, poll_interval, terminate_on_remove, self.stopping, on_pass
+        )
         self._workers = {
             scope: Worker(self.settings, scope, ViciDriver(uri, timeout=timeout, prefix=prefix))
             for scope, uri in daemons.items()

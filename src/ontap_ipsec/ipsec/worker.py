@@ -35,6 +35,7 @@ class Settings:
     poll_interval: float
     terminate_on_remove: bool
     stopping: threading.Event
+    on_pass: Callable[[], None] | None = None  # after each pass, e.g. to publish the status
 
 
 class Worker:
@@ -85,6 +86,11 @@ class Worker:
                 with self.cond:
                     self.completed = max(self.completed, target)
                     self.cond.notify_all()
+                if self.settings.on_pass is not None:
+                    try:
+                        self.settings.on_pass()
+                    except Exception:  # noqa: BLE001 - a publisher's bug must not stop us
+                        log.exception("strongSwan scope %r: publishing failed", self.scope)
             self.wake.wait(self.settings.poll_interval)
         self.driver.close()
 
