@@ -23,7 +23,7 @@ from ontap_ipsec.auth import Authenticator
 from ontap_ipsec.config import Settings
 from ontap_ipsec.domain.errors import DomainError
 from ontap_ipsec.resources import all_resources
-from ontap_ipsec.rest import errors
+from ontap_ipsec.rest import errors, strongswan_status
 from ontap_ipsec.rest.asgi import Receive, Scope, Send, lifespan, read_body, send_response
 from ontap_ipsec.rest.context import Context
 from ontap_ipsec.rest.errors import OntapError
@@ -141,6 +141,11 @@ class OntapApp:
         path = request.path
         if path.startswith("/docs/api"):
             return self._docs(request)
+        if path == strongswan_status.PATH:  # outside ONTAP's API, authenticated as it is
+            if exchange.version is None:
+                exchange.version = self.ctx.store.version()
+            self._authenticate(request, exchange)
+            return strongswan_status.handle(self.ctx, request, exchange.role)
         if not (path == "/api" or path.startswith("/api/")):
             raise OntapError(404, errors.NOT_SUPPORTED, "API not found")
         if exchange.version is None:
