@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from ontap_ipsec.cli.commands import certificate, ipsec, vserver
+from ontap_ipsec.cli.commands import certificate, ipsec, strongswan, vserver
 from ontap_ipsec.cli.spec import Command
 
-COMMANDS: tuple[Command, ...] = (*vserver.COMMANDS, *certificate.COMMANDS, *ipsec.COMMANDS)
+COMMANDS: tuple[Command, ...] = (
+    *vserver.COMMANDS,
+    *certificate.COMMANDS,
+    *ipsec.COMMANDS,
+    *strongswan.COMMANDS,
+)
