@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
@@ -22,54 +21,20 @@ from tests.strongswan.needs import require_vici
 
 require_vici()
 
-import vici  # noqa: E402
-
 from ontap_ipsec.ipsec import AUTHORITY_PREFIX, Reconciler, ViciDriver  # noqa: E402
+from tests.strongswan.ike import (  # noqa: E402
+    assert_accepted,
+    assert_refused,
+    authorities,
+    sas,
+    terminate_all,
+    wait_for,
+)
 
 UUID_A = "1b0e4f5c-0000-4000-8000-00000000000a"
 UUID_OTHER = "1b0e4f5c-0000-4000-8000-0000000000ff"
 NAME_A = f"{AUTHORITY_PREFIX}{UUID_A}"
 MakeReconciler = Callable[..., Reconciler]
-
-
-def initiate(lab: Lab) -> tuple[bool, list[str]]:
-    """A new IKE SA from a to b: (accepted, a's log of the exchange)."""
-    said: list[str] = []
-    with lab.session("a") as s:
-        try:
-            for event in s.initiate({"ike": "peer", "timeout": 5000}):
-                said.append(event.get("msg", b"").decode())
-        except vici.exception.CommandException:
-            return False, said
-    return True, said
-
-
-def assert_accepted(lab: Lab) -> None:
-    ok, said = initiate(lab)
-    assert ok, "\n".join(said) + "\n--- b's log ---\n" + lab.daemons["b"].log()[-3000:]
-
-
-def assert_refused(lab: Lab) -> None:
-    ok, said = initiate(lab)
-    assert not ok, "a's initiation was accepted"
-    assert "received AUTHENTICATION_FAILED notify error" in said, said
-
-
-def sas(lab: Lab, side: str) -> list[dict[str, Any]]:
-    with lab.session(side) as s:
-        return [sa for event in s.list_sas() for sa in event.values()]
-
-
-def terminate_all(lab: Lab) -> None:
-    """Established SAs survive a CA's removal: drop them before a new initiation."""
-    with lab.session("a") as s:
-        for sa in sas(lab, "a"):
-            list(s.terminate({"ike-id": sa["uniqueid"], "force": "yes", "timeout": 2000}))
-
-
-def authorities(lab: Lab, side: str) -> dict[str, str]:
-    with lab.session(side) as s:
-        return {n: v["cacert"].decode() for e in s.list_authorities() for n, v in e.items()}
 
 
 def daemons(lab: Lab) -> dict[str, str]:
@@ -247,10 +212,3 @@ def test_terminate_on_remove_spares_a_peer_another_authority_still_trusts(
     assert reconciler.converge()
     assert [sa["state"] for sa in sas(lab, "b")] == [b"ESTABLISHED"]
 
-
-def wait_for(condition: Callable[[], object], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout} s")
-        time.sleep(0.02)
