@@ -1,0 +1,89 @@
+"""`serve --strongswan`: bad configuration is refused at start with the flag named; an
+unreachable daemon is not fatal. No daemon needed (the unreachable one needs vici)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ontap_ipsec.cli import admin
+from tests.server.process import EXECUTABLE, clean_environment
+
+
+def test_a_malformed_flag_stops_the_server_before_it_starts(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(EXECUTABLE), "serve", "--data-dir", str(tmp_path), "--strongswan", "vs1"],
+        capture_output=True,
+        text=True,
+        env=clean_environment(None),
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "ontap-ipsec: --strongswan 'vs1': expected SCOPE=URI, e.g. "
+        "cluster1=unix:///run/charon.vici\n"
+    )
+    assert not (tmp_path / "ontap-ipsec.db").exists()  # refused before anything was made
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "said"),
+    [
+        (["--strongswan", "vs1=tcp://10.0.0.1:4502"], {},
+         "--strongswan 'vs1=tcp://10.0.0.1:4502': malformed VICI URI "
+         "'tcp://10.0.0.1:4502': the scheme must be unix://"),
+        (["--strongswan", "vs1=unix://run/charon.vici"], {},
+         "--strongswan 'vs1=unix://run/charon.vici': malformed VICI URI "
+         "'unix://run/charon.vici': the path must be absolute (unix:///path, three slashes)"),
+        (["--strongswan", "vs 1=unix:///run/a.vici"], {},
+         "--strongswan 'vs 1=unix:///run/a.vici': malformed scope 'vs 1'"),
+        (["--strongswan", "vs1=unix:///run/a.vici", "--strongswan", "vs1=unix:///run/b.vici"], {},
+         "--strongswan: scope 'vs1' is given twice"),
+        (["--strongswan", "vs1=unix:///run/a.vici", "--strongswan", "vs2=unix:///run/a.vici"], {},
+         "--strongswan: unix:///run/a.vici is given to scopes 'vs1' and 'vs2'"),
+        ([], {"ONTAP_IPSEC_STRONGSWAN": "cluster1=unix:///run/a.vici,=unix:///run/b.vici"},
+         "ONTAP_IPSEC_STRONGSWAN '=unix:///run/b.vici': expected SCOPE=URI"),
+        (["--strongswan", "vs1=unix:///run/a.vici", "--strongswan-resync", "0"], {},
+         "--strongswan-resync must be a positive number of seconds, not 0.0"),
+        ([], {"ONTAP_IPSEC_STRONGSWAN_RESYNC": "soon"},
+         "ONTAP_IPSEC_STRONGSWAN_RESYNC must be a number of seconds, not 'soon'"),
+    ],
+)  # fmt: skip
+def test_bad_strongswan_settings_are_refused_naming_the_flag_or_variable(
+    argv: list[str],
+    env: dict[str, str],
+    said: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert admin.main(["serve", "--data-dir", str(tmp_path), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ontap-ipsec: {said}"), err
+
+
+def test_a_flag_wins_over_the_variable_even_when_that_is_malformed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ONTAP_IPSEC_STRONGSWAN", "not a spec")
+    args = admin.build_parser().parse_args(["serve", "--strongswan", "c1=unix:///run/a.vici"])
+    settings = admin.settings_from_args(args)
+    assert [str(d) for d in settings.strongswan_daemons] == ["c1=unix:///run/a.vici"]
+    assert settings.to_env()["ONTAP_IPSEC_STRONGSWAN"] == "c1=unix:///run/a.vici"
+
+
+def test_the_variable_takes_several_daemons_separated_by_commas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ONTAP_IPSEC_STRONGSWAN", " cluster1=unix:///run/a.vici , vs1=unix:///b ")
+    monkeypatch.setenv("ONTAP_IPSEC_STRONGSWAN_TERMINATE_ON_REMOVE", "true")
+    settings = admin.settings_from_args(admin.build_parser().parse_args(["serve"]))
+    assert [(d.scope, d.uri) for d in settings.strongswan_daemons] == [
+        ("cluster1", "unix:///run/a.vici"),
+        ("vs1", "unix:///b"),
+    ]
+    assert settings.strongswan_terminate_on_remove and settings.strongswan_resync == 30.0
