@@ -10,6 +10,7 @@ import pytest
 
 from ontap_ipsec.cli import admin
 from tests.server.process import EXECUTABLE, clean_environment
+from tests.strongswan.needs import require_vici
 
 
 def test_a_malformed_flag_stops_the_server_before_it_starts(tmp_path: Path) -> None:
@@ -87,3 +88,20 @@ def test_the_variable_takes_several_daemons_separated_by_commas(
         ("vs1", "unix:///b"),
     ]
     assert settings.strongswan_terminate_on_remove and settings.strongswan_resync == 30.0
+
+
+def test_a_daemon_that_is_not_there_is_no_reason_not_to_serve(tmp_path: Path) -> None:
+    require_vici()
+    from tests.certs import make_ca, pem
+    from tests.strongswan.served import serving
+
+    missing = "unix:///nonexistent/ontap-ipsec-test/charon.vici"
+    with serving(tmp_path / "data", {"cluster1": missing}, reachable=False) as api:
+        api.add(api.install_ca(pem(make_ca(cn="lab-ca")[0]), "lab-ca"))  # stored all the same
+        doc = api.wait_status(
+            lambda d: d["agent"].get("running") and d["daemons"][0]["missing"], 20.0
+        )
+    [daemon] = doc["daemons"]
+    assert (daemon["reachable"], daemon["in_sync"]) == (False, False)
+    assert daemon["last_error"].startswith("FileNotFoundError"), daemon
+    assert "is not reachable" in api.log()

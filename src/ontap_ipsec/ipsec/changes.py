@@ -71,12 +71,13 @@ class _Feed:
             self.stopping.wait(delay)
             delay = min(delay * 2, RETRY_MAX)
 
-    def recovered(self) -> None:
-        """The database answers again: say so once, and converge (changes may be missed)."""
+    def watching(self) -> None:
+        """The feed is in place: converge once, for changes made before it was (at start,
+        or while the database was away, which is then said once)."""
         if self._failing:
             self._failing = False
             log.info("strongSwan change feed has the database again")
-            self.on_change()
+        self.on_change()
 
     def watch(self) -> None:
         raise NotImplementedError
@@ -100,7 +101,7 @@ class SqliteFeed(_Feed):
     def watch(self) -> None:
         version = self.store.version()
         seen = self.generation()
-        self.recovered()
+        self.watching()
         while not self.stopping.wait(self.interval):
             now = self.store.version()
             if now == version:
@@ -131,7 +132,7 @@ class PostgresFeed(_Feed):
                 conn.autocommit = True
                 conn.execute(f"LISTEN {CHANNEL}")
                 self.connected.set()
-                self.recovered()
+                self.watching()
                 while not self.stopping.is_set():
                     got = list(conn.notifies(timeout=LISTEN_TIMEOUT))
                     if got:
