@@ -39,10 +39,11 @@ MAX_BODY = 1024 * 1024
 MAX_QUERY = 16 * 1024
 _INLINE = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITER_THREADS = 4
+_NOT_CONSOLE = ("/api/", "/docs/api", "/_ontap-ipsec")  # every other path is the console's
 
 
 class OntapApp:
-    """The ASGI application serving /api and /docs/api."""
+    """The ASGI application serving /api and /docs/api, and the web console elsewhere."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -54,6 +55,7 @@ class OntapApp:
         weakref.finalize(self, self._writers.shutdown, wait=False)
         self._openapi: bytes | None = None
         self._docs_page: bytes | None = None
+        self._console: Callable[[Scope, Receive, Send], Any] | None = None
         budget = ctx.settings.cache_mib * 1024 * 1024
         self.responses = ResponseCache(budget) if budget > 0 else None
         self._http: Callable[[Scope, Receive, Send], Any] = self._serve
@@ -77,9 +79,22 @@ class OntapApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            await self._http(scope, receive, send)
+            path = scope["path"]
+            if path == "/api" or path.startswith(_NOT_CONSOLE):
+                await self._http(scope, receive, send)
+            else:
+                await self.console(scope, receive, send)
         elif scope["type"] == "lifespan":
             await lifespan(receive, send)
+
+    @property
+    def console(self) -> Callable[[Scope, Receive, Send], Any]:
+        """The web console (ontap_ipsec.console), imported on its first request."""
+        if self._console is None:
+            from ontap_ipsec.console import Console  # start-up need not pay for it
+
+            self._console = Console(self)
+        return self._console
 
     def _role(self, authorization: str, version: Any) -> str | None:
         principal = self.authenticator.remembered(authorization, version)

@@ -96,8 +96,12 @@ def test_unknown_api_path_is_404_code_3(api: httpx.Client, path: str) -> None:
     assert_error(api.get(path), 404, "3", "API not found")
 
 
-def test_path_outside_api_is_404_code_3(anon: httpx.Client) -> None:
-    assert_error(anon.get("/index.html"), 404, "3", "API not found")
+def test_path_outside_api_is_the_consoles(anon: httpx.Client) -> None:
+    """Outside /api, /docs/api and /_ontap-ipsec the web console answers, in HTML."""
+    response = anon.get("/index.html")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert_error(anon.get("/docs/api/index.html"), 404, "3", "API not found")
 
 
 def test_extra_path_segment_is_404_code_262179(api: httpx.Client) -> None:
