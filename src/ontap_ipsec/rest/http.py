@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import orjson
+
+_SLASHES = re.compile(r"//+")
 
 HAL = "application/hal+json"
 JSON = "application/json"
@@ -38,6 +41,12 @@ class Request:
     headers: dict[str, str]
     body: bytes = b""
     path_params: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Repeated slashes are one, as ONTAP's server takes them: na_ontap_rest_info follows
+        # `_links.next` as "api/" + the link without its "/api", so it asks "/api//security/...".
+        if "//" in self.path:
+            object.__setattr__(self, "path", _SLASHES.sub("/", self.path))
 
     @cached_property
     def hal(self) -> bool:
