@@ -163,6 +163,11 @@ def test_cluster_default_body(module_app: OntapApp, module_api: httpx.Client) ->
             "major": major,
             "minor": minor,
         },
+        "timezone": {"name": "Etc/UTC"},
+        "dns_domains": [],
+        "name_servers": [],
+        "ntp_servers": [],
+        "san_optimized": False,
         "_links": {"self": {"href": "/api/cluster"}},
     }
     assert body["version"]["full"].startswith(f"NetApp Release {DEFAULT_VERSION}")

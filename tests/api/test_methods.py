@@ -51,7 +51,7 @@ def test_head_of_a_missing_instance_is_404_without_a_body(api: httpx.Client) -> 
     [
         (SVMS, ["GET", "POST", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
         (f"{SVMS}/{MISSING_UUID}", ["GET", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
-        (CLUSTER, ["GET", "HEAD", "OPTIONS"]),
+        (CLUSTER, ["GET", "PATCH", "HEAD", "OPTIONS"]),
         (JOBS, ["GET", "HEAD", "OPTIONS"]),
         (f"{JOBS}/{MISSING_UUID}", ["GET", "HEAD", "OPTIONS"]),
     ],
@@ -73,10 +73,10 @@ def test_put_on_svms_is_405_with_allow_and_code_3(api: httpx.Client) -> None:
     )
 
 
-def test_patch_on_cluster_is_405(api: httpx.Client) -> None:
-    response = api.patch(CLUSTER, json={"name": "c2"})
-    assert_error(response, 405, "3", 'The method "PATCH" is not supported on this API.')
-    assert sorted(allowed(response)) == ["GET", "HEAD", "OPTIONS"]
+def test_post_on_cluster_is_405(api: httpx.Client) -> None:
+    response = api.post(CLUSTER, json={"name": "c2"})
+    assert_error(response, 405, "3", 'The method "POST" is not supported on this API.')
+    assert sorted(allowed(response)) == ["GET", "HEAD", "OPTIONS", "PATCH"]
 
 
 def test_post_on_jobs_is_405(api: httpx.Client) -> None:

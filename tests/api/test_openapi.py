@@ -56,7 +56,7 @@ def test_openapi_has_the_path(document: dict[str, Any], path: str) -> None:
 
 
 def test_openapi_methods_match_the_routes(document: dict[str, Any]) -> None:
-    assert set(document["paths"]["/api/cluster"]) & HTTP_METHODS == {"get"}
+    assert set(document["paths"]["/api/cluster"]) & HTTP_METHODS == {"get", "patch"}
     assert set(document["paths"]["/api/svm/svms"]) & HTTP_METHODS == {
         "get", "post", "patch", "delete",
     }

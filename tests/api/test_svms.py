@@ -64,13 +64,25 @@ def test_post_defaults(api: httpx.Client) -> None:
     assert "comment" not in record
 
 
-def test_duplicate_name_is_409_code_1(api: httpx.Client) -> None:
+DUPLICATE = 'Duplicate SVM name "vs1": an SVM or the cluster already has it.'
+
+
+def test_duplicate_name_is_409_code_13434908(api: httpx.Client) -> None:
     make_svms(api, ["vs1"])
-    assert_error(api.post(SVMS, json={"name": "vs1"}), 409, "1", "duplicate entry", "name")
+    assert_error(api.post(SVMS, json={"name": "vs1"}), 409, "13434908", DUPLICATE, "name")
     assert api.get(SVMS).json()["num_records"] == 1
 
 
-@pytest.mark.parametrize("name", ["1abc", "a b", "x" * 48, "", "vs1/x"])
+@pytest.mark.parametrize("name", ["x" * 48, "x" * 64, "x" * 65, "x" * 300])
+def test_name_too_long_is_400_code_13434911(api: httpx.Client, name: str) -> None:
+    response = api.post(SVMS, json={"name": name})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "13434911"
+    assert response.json()["error"]["target"] == "name"
+    assert api.get(SVMS).json()["num_records"] == 0
+
+
+@pytest.mark.parametrize("name", ["1abc", "a b", "", "vs1/x"])
 def test_invalid_name_is_400_code_262185(api: httpx.Client, name: str) -> None:
     response = api.post(SVMS, json={"name": name})
     assert response.status_code == 400
@@ -95,11 +107,10 @@ def test_patch_with_return_timeout_answers_200(api: httpx.Client) -> None:
     job_body(response)
 
 
-def test_patch_to_a_taken_name_is_409_code_1(api: httpx.Client) -> None:
+def test_patch_to_a_taken_name_is_409_code_13434908(api: httpx.Client) -> None:
     made = make_svms(api, ["vs1", "vs2"])
     assert_error(
-        api.patch(f"{SVMS}/{made['vs2']}", json={"name": "vs1"}),
-        409, "1", "duplicate entry", "name",
+        api.patch(f"{SVMS}/{made['vs2']}", json={"name": "vs1"}), 409, "13434908", DUPLICATE, "name"
     )
     assert api.get(f"{SVMS}/{made['vs2']}").json()["name"] == "vs2"
 
@@ -227,7 +238,7 @@ def test_collection_patch_or_delete_without_a_query_is_400(
 
 def test_collection_patch_with_an_invalid_body_changes_nothing(api: httpx.Client) -> None:
     make_svms(api, ["a1", "a2"])
-    response = api.patch(f"{SVMS}?name=a*", json={"state": "stopped"})
+    response = api.patch(f"{SVMS}?name=a*", json={"subtype": "default"})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "262196"
     assert name_set(api.get(f"{SVMS}?comment=null")) == {"a1", "a2"}

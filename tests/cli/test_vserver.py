@@ -91,7 +91,10 @@ def test_delete_removes_the_vserver_with_its_certificates(cli: Cli):
 def test_errors_of_create_and_delete(cli: Cli):
     cli.ok("vserver", "create", "-vserver", "vs1")
     result = cli("-v", "vserver", "create", "-vserver", "vs1")
-    assert (result.rc, result.err) == (1, "Error: duplicate entry (code 1)\n")
+    assert (result.rc, result.err) == (
+        1,
+        'Error: Duplicate SVM name "vs1": an SVM or the cluster already has it. (code 13434908)\n',
+    )
     result = cli("vserver", "delete", "-vserver", "vs9")
     assert (result.rc, result.out, result.err) == (1, "", 'Error: Vserver "vs9" does not exist.\n')
     result = cli("vserver", "delete", "cluster1")

@@ -90,6 +90,20 @@ class SvmDeleted:
     cause: str = "request"
 
 
+@dataclass(frozen=True)
+class ClusterRecord:
+    uuid: str
+    name: str
+    contact: str | None
+    location: str | None
+
+
+@dataclass(frozen=True)
+class ClusterModified:
+    old: ClusterRecord
+    new: ClusterRecord
+
+
 Event = (
     IpsecCaAdded
     | IpsecCaRemoved
@@ -98,6 +112,7 @@ Event = (
     | SvmCreated
     | SvmModified
     | SvmDeleted
+    | ClusterModified
 )
 Subscriber = Callable[[Event], Any]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ontap_ipsec.domain.backends.svms import Done
+from ontap_ipsec.domain.backends.svms import NAME_TOO_LONG, Done
 from ontap_ipsec.resources import jobs
 from ontap_ipsec.rest.body import parse_body
 from ontap_ipsec.rest.bulk import enable_bulk
@@ -18,6 +18,7 @@ from ontap_ipsec.rest.query import parse_query
 from ontap_ipsec.rest.reads import enable_reads, fetch_record
 from ontap_ipsec.rest.resource import (
     READ,
+    READ_PATCH,
     READ_POST,
     READ_POST_PATCH,
     Field,
@@ -71,13 +72,20 @@ resource = Resource(
             required_on_post=True,
             description="The name of the SVM.",
             example="svm1",
+            too_long=NAME_TOO_LONG,
         ),
-        string("state", access=READ, enum=STATES, description="SVM state."),
+        string(
+            "state",
+            access=READ_PATCH,
+            enum=STATES,
+            description='SVM state; PATCH "stopped" to stop it, "running" to start it.',
+        ),
         string("subtype", access=READ, enum=SUBTYPES, description="SVM subtype."),
         string(
             "language",
-            access=READ_POST,
-            description='Default volume language code, e.g. "c.utf_8".',
+            access=READ_POST_PATCH,
+            description='Default volume language code, e.g. "c.utf_8" ("en.UTF-8" is '
+            'stored as "en.utf_8").',
         ),
         string("comment", access=READ_POST_PATCH, description="Comment."),
         string("ipspace.name", access=READ_POST, description="IPspace name."),
@@ -157,7 +165,11 @@ def create(ctx: Context, request: Request) -> Response:
     return _job(query, done, 201, records=records, location=resource.instance_href(done.uuid))
 
 
-@resource.on("instance", "PATCH", summary="Rename an SVM or change its comment (a job).")
+@resource.on(
+    "instance",
+    "PATCH",
+    summary="Rename an SVM, change its comment or language, start or stop it (a job).",
+)
 def modify(ctx: Context, request: Request) -> Response:
     query = parse_query(request.query_string, resource, "patch")
     body = parse_body(request.body, resource, "patch")

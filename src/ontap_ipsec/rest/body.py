@@ -145,6 +145,13 @@ def _check_text(fld: Field, value: str) -> None:
             fld.name, value.replace("\x00", "\\0"), "NUL characters are not allowed"
         )
     length = fld.max_length
+    if length is not None and len(value) > length and fld.too_long is not None:
+        raise OntapError(
+            400,
+            fld.too_long,
+            f'The value of "{fld.name}" is too long.',
+            target=fld.name,
+        )
     if length is not None and len(value) > length:
         raise errors.invalid_body_value(
             fld.name, value[:40] + "...", f"at most {length} characters"

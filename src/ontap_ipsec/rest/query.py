@@ -19,7 +19,7 @@ Op = Literal["eq", "ne", "lt", "gt", "le", "ge", "range", "like", "unlike", "nul
 
 DEFAULT_MAX_RECORDS = 10_000
 MAX_RETURN_TIMEOUT = 120
-Operation = Literal["list", "get", "post", "patch", "delete", "bulk"]
+Operation = Literal["list", "get", "singleton", "post", "patch", "delete", "bulk"]
 
 _CONTROL: dict[str, frozenset[str]] = {
     "list": frozenset(
@@ -33,6 +33,10 @@ _CONTROL: dict[str, frozenset[str]] = {
         }
     ),
     "get": frozenset({"fields", "return_timeout", "return_records", "ignore_unknown_fields"}),
+    # GET of a singleton (/api/cluster): na_ontap_rest_info sends max_records on every subset
+    "singleton": frozenset(
+        {"fields", "return_timeout", "return_records", "ignore_unknown_fields", "max_records"}
+    ),
     "post": frozenset({"return_records", "return_timeout"}),
     "patch": frozenset({"return_records", "return_timeout"}),
     "delete": frozenset({"return_records", "return_timeout"}),

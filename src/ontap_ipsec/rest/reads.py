@@ -12,7 +12,7 @@ from typing import Any
 from ontap_ipsec.rest import errors
 from ontap_ipsec.rest.context import Context
 from ontap_ipsec.rest.http import Request, Response
-from ontap_ipsec.rest.query import DEFAULT_MAX_RECORDS, Query, parse_query
+from ontap_ipsec.rest.query import DEFAULT_MAX_RECORDS, Operation, Query, parse_query
 from ontap_ipsec.rest.render import (
     RecordShape,
     collection_body,
@@ -77,7 +77,8 @@ def _cursor(
 
 
 def get_record(ctx: Context, request: Request, resource: Resource) -> Response:
-    query = parse_query(request.query_string, resource, "get")
+    operation: Operation = "singleton" if resource.singleton else "get"
+    query = parse_query(request.query_string, resource, operation)
     key_value = request.path_params.get("key")
     record = fetch_record(ctx.store, resource, key_value, query, hal=request.hal)
     if record is None:

@@ -39,6 +39,7 @@ class Field:
     example: Any = None
     format: str | None = None  # OpenAPI string format (uuid, date-time, ...)
     items: FieldType = "string"  # element type for arrays
+    too_long: str | None = None  # the ONTAP code of a value over max_length (else 262185)
     # Set by the resource's view (store/views.py), opaque here: the column holding
     # the field, for array fields the EXISTS builder over its elements, and the
     # stored text's size and nullability.
@@ -194,3 +195,4 @@ READ: frozenset[Access] = frozenset({"get"})
 READ_POST: frozenset[Access] = frozenset({"get", "post"})
 READ_POST_PATCH: frozenset[Access] = frozenset({"get", "post", "patch"})
 POST_ONLY: frozenset[Access] = frozenset({"post"})
+READ_PATCH: frozenset[Access] = frozenset({"get", "patch"})

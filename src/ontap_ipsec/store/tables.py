@@ -46,6 +46,8 @@ cluster = sa.Table(
     sa.Column("version_major", sa.Integer, nullable=False),
     sa.Column("version_minor", sa.Integer, nullable=False),
     sa.Column("created", sa.DateTime, nullable=False),
+    sa.Column("contact", varchar(255)),
+    sa.Column("location", varchar(255)),
     sa.CheckConstraint("id = 1", name="ck_cluster_single_row"),
 )
 

@@ -75,6 +75,8 @@ CLUSTER = View(
         "version.generation": cluster.c.version_generation,
         "version.major": cluster.c.version_major,
         "version.minor": cluster.c.version_minor,
+        "contact": cluster.c.contact,
+        "location": cluster.c.location,
     },
 )
 

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 
 from ontap_ipsec.domain import events
 from ontap_ipsec.domain.backends.certificates import Certificates, certificate_record
+from ontap_ipsec.domain.backends.cluster import Cluster
 from ontap_ipsec.domain.backends.ipsec_ca import IpsecCaList, entry
 from ontap_ipsec.domain.backends.svms import Svms, record
 from ontap_ipsec.domain.events import Event, EventBus
 from ontap_ipsec.store import certificates as cert_rows
+from ontap_ipsec.store import cluster as cluster_rows
 from ontap_ipsec.store import ipsec_ca as ipsec_rows
 from ontap_ipsec.store import reset as reset_rows
 from ontap_ipsec.store import svms as svm_rows
@@ -25,6 +27,9 @@ from ontap_ipsec.store.engine import Store
 
 if TYPE_CHECKING:
     from ontap_ipsec.domain.pki import KeyVault
+
+
+_SET_BY_PATCH = ("contact", "location")
 
 
 class Backends:
@@ -42,11 +47,13 @@ class Backends:
         self.ipsec_ca = IpsecCaList(store, bus, now)
         self.certificates = Certificates(store, bus, now, vault)
         self.svms = Svms(store, bus, now)
+        self.cluster = Cluster(store, bus, now)
 
     def reset(self) -> None:
         """Empty the state (SVMs, certificates, the IPsec list, jobs) in one transaction;
         the cluster and the accounts stay. Each object removed is an event, as if it
-        had been deleted, so that subscribers converge."""
+        had been deleted, so that subscribers converge. The cluster's contact and
+        location are unset again; its name stays."""
         gone: list[Event] = []
         with self.store.transaction() as tx:
             if self.bus.listened:
@@ -60,4 +67,6 @@ class Backends:
                 gone += [events.SvmDeleted(record(r), "reset") for r in tx.rows(svm_rows.ALL, {})]
             for statement in reset_rows.EMPTIED:
                 tx.run(statement, {})
+            # the cluster's identity stays, but what a PATCH set besides its name goes
+            tx.run(cluster_rows.update(_SET_BY_PATCH), {f"new_{c}": None for c in _SET_BY_PATCH})
         self.bus.publish(gone)
