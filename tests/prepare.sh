@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Start or install what the tests need that a fresh machine may lack: PostgreSQL, and
-# strongSwan's charon for tests/strongswan. Outside CI a missing piece only makes its
+# Start or install what the tests need that a fresh machine may lack: PostgreSQL,
+# strongSwan's charon for tests/strongswan, and Chromium with its driver for the console's
+# browser tests (tests/console/test_browser.py). Outside CI a missing piece only makes its
 # tests skip; under CI=true they must run, so a piece that cannot be made available is
 # an error there.
 set -u
@@ -58,7 +59,26 @@ prepare_strongswan() {
   return 0
 }
 
+# Debian's Chromium and chromedriver: the browser tests drive these two files and nothing
+# else (no browser or driver is ever downloaded at run time).
+prepare_chromium() {
+  [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && return 0
+  if [ "${CI:-}" = "true" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-dejavu-core >/dev/null \
+        && return 0
+    fi
+    echo "tests/prepare.sh: chromium and chromium-driver are required under CI and could not be installed" >&2
+    return 1
+  fi
+  echo "tests/prepare.sh: chromium is not installed; the console's browser tests will skip" \
+    "(as root: apt-get install chromium chromium-driver)" >&2
+  return 0
+}
+
 status=0
 prepare_postgres || status=1
 prepare_strongswan || status=1
+prepare_chromium || status=1
 exit $status
