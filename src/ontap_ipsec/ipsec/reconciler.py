@@ -85,11 +85,15 @@ class Reconciler:
         for worker in self._workers.values():
             worker.request()
 
-    def converge(self, timeout: float = 5.0) -> bool:
-        """Ask for a pass everywhere and wait for it; True when every daemon is in sync."""
+    def converge(self, timeout: float = 5.0, *, full: bool = False) -> bool:
+        """Ask for a pass everywhere and wait for it; True when every daemon is in sync.
+
+        `full`: each pass lists the daemon's authorities, as at a resync, rather than
+        trusting what was loaded on the open connection.
+        """
         if not self._started or self.stopping.is_set():
             raise RuntimeError("the reconciler is not running")
-        targets = [(w, w.request()) for w in self._workers.values()]
+        targets = [(w, w.request(full)) for w in self._workers.values()]
         deadline = time.monotonic() + timeout
         for worker, target in targets:
             if not worker.wait_completed(target, max(0.0, deadline - time.monotonic())):
