@@ -17,13 +17,13 @@ from .constants import RESULTS
 from .context import Ctx, log
 from .data import seed_reads
 from .machine import machine, versions
-from .phases import prism, reads, scale, servers, startup, writes
+from .phases import prism, reads, scale, servers, startup, strongswan, writes
 from .procs import PROCS
 from .report import commands, markdown, update_readme
 from .tools import ensure_granian, ensure_prism, ensure_wrk
 
-FULL = ("reads", "servers", "writes", "scale", "startup", "inprocess", "prism")
-QUICK = ("reads", "writes", "scale", "startup", "inprocess")
+FULL = ("reads", "servers", "writes", "scale", "startup", "inprocess", "prism", "strongswan")
+QUICK = ("reads", "writes", "scale", "startup", "inprocess", "strongswan")
 
 
 def run_phases(c: Ctx, phases: Sequence[str], prism_version: str | None) -> None:
@@ -38,6 +38,7 @@ def run_phases(c: Ctx, phases: Sequence[str], prism_version: str | None) -> None
         "startup": lambda: startup.run(c, read_dir, 1 if c.quick else 5),
         "inprocess": lambda: startup.run_inprocess(c, read_dir, 50 if c.quick else 200),
         "prism": lambda: prism.run(c, read_dir, prism_version),
+        "strongswan": lambda: strongswan.run(c, 40 if c.quick else 200, 200 if c.quick else 1000),
     }
     for name in phases:
         if name == "servers" and "reads" not in c.results:

@@ -6,4 +6,5 @@ writes    3: POST + DELETE pairs against a bare sqlite3 loop
 scale     4: 100,000 entries across 1,000 SVMs
 startup   5: process start-up, and the in-process figures (bench/inproc.py)
 prism     6: the peer, Prism mocking our own OpenAPI document
+strongswan 7: REST answer to authority loaded in a real charon; full reconciliations
 """
