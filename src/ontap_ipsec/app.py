@@ -21,9 +21,10 @@ import orjson
 
 from ontap_ipsec.auth import Authenticator
 from ontap_ipsec.config import Settings
+from ontap_ipsec.control import routes as control
 from ontap_ipsec.domain.errors import DomainError
 from ontap_ipsec.resources import all_resources
-from ontap_ipsec.rest import errors, strongswan_status
+from ontap_ipsec.rest import errors
 from ontap_ipsec.rest.asgi import Receive, Scope, Send, lifespan, read_body, send_response
 from ontap_ipsec.rest.context import Context
 from ontap_ipsec.rest.errors import OntapError
@@ -156,11 +157,8 @@ class OntapApp:
         path = request.path
         if path.startswith("/docs/api"):
             return self._docs(request)
-        if path == strongswan_status.PATH:  # outside ONTAP's API, authenticated as it is
-            if exchange.version is None:
-                exchange.version = self.ctx.store.version()
-            self._authenticate(request, exchange)
-            return strongswan_status.handle(self.ctx, request, exchange.role)
+        if path.startswith(control.PREFIX):
+            return self._control(request, exchange)
         if not (path == "/api" or path.startswith("/api/")):
             raise OntapError(404, errors.NOT_SUPPORTED, "API not found")
         if exchange.version is None:
@@ -193,6 +191,19 @@ class OntapApp:
             raise OntapError(403, errors.PERMISSION_DENIED, "not authorized for that command")
         exchange.cacheable = method == "GET" and exchange.version is not None
         return handler(self.ctx, _with(request, body, match.params))
+
+    def _control(self, request: Request, exchange: Exchange) -> Response:
+        """/_ontap-ipsec/: outside ONTAP's API, authenticated as it is, never cached."""
+        found = control.find(request.path, toolkit_on=not self.ctx.settings.no_control_api)
+        if found is None:
+            raise OntapError(404, errors.NOT_SUPPORTED, "API not found")
+        handler = control.handler_for(found, request)
+        if not found.public:
+            if exchange.version is None:
+                exchange.version = self.ctx.store.version()
+            self._authenticate(request, exchange)
+            control.admin_only(exchange.role)
+        return handler(self.ctx, request)
 
     def _unavailable(self, request: Request) -> Response:
         log.exception("database error on %s %s", request.method, request.path)

@@ -37,6 +37,12 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
         default=None,
         help="serve plain HTTP (not for anything but local experiments)",
     )
+    p.add_argument(
+        "--no-control-api",
+        action="store_true",
+        default=None,
+        help="turn off the test toolkit under /_ontap-ipsec/ (reset, faults, journal, state)",
+    )
     p.add_argument("--cluster-name", help="the cluster's name (default cluster1 at first start)")
     p.add_argument("--ontap-version", help="the ONTAP version to report (default 9.18.1)")
     p.add_argument("--log-level", help="debug, info, warning or error (default info)")
@@ -126,6 +132,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "cache_mib",
             "strongswan_resync",
             "strongswan_terminate_on_remove",
+            "no_control_api",
         )
     }
     if getattr(args, "strongswan", None):
