@@ -176,3 +176,18 @@ def test_memory_is_summed_over_a_process_and_its_children() -> None:
     assert with_child["Pss"] > 0 and with_child["VmHWM"] >= with_child["VmRSS"] > 0
     assert sampler.result_at_exit["samples"] >= 2
     assert sampler.result_at_exit["Pss_peak"] >= sampler.result_at_exit["Pss"] * 0.9
+
+
+def test_report_says_why_the_strongswan_rows_were_skipped() -> None:
+    text = table({"strongswan": {"skipped": "needs root (charon in namespaces of its own)"}})
+    assert "| strongswan |" in text
+    assert "skipped: needs root (charon in namespaces of its own)" in text
+
+
+def test_strongswan_rows_judge_their_targets() -> None:
+    figures = {"changes": 200, "listed": 0, "p50_ms": 8.0, "p90_ms": 12.0, "p99_ms": 61.0,
+               "max_ms": 90.0, "entries": 1000, "full_ms": 432.0, "resync_ms": 18.7,
+               "unload_ms": 136.0}  # fmt: skip
+    text = table({"strongswan": figures})
+    assert "p99 61.0 ms (max 90.0 ms) |  |  | p99 < 50 ms | **no** |" in text
+    assert "| 432 ms |  |  | < 1 s | yes |" in text
