@@ -45,6 +45,16 @@ def test_overview_shows_the_cluster_and_counts(admin: tuple[httpx.Client, str]) 
     assert re.search(r'<span class="n">1</span> SVMs', page.text)
 
 
+def test_overview_shows_strongswan_to_admins_only(
+    admin: tuple[httpx.Client, str],
+    as_account: Callable[[str, str], tuple[httpx.Client, str]],
+) -> None:
+    client, _ = admin
+    assert "strongSwan daemons" in client.get("/").text  # GET /_ontap-ipsec/strongswan
+    viewer, _ = as_account("viewer", "readonly")  # for which that endpoint answers 403
+    assert "strongSwan daemons" not in viewer.get("/").text
+
+
 def test_svms_create_list_delete_and_a_duplicate_in_words(admin: tuple[httpx.Client, str]) -> None:
     client, csrf = admin
     _svm(client, csrf, "vs1")
@@ -137,6 +147,7 @@ def test_ipsec_add_in_use_delete_refused_remove_delete(admin: tuple[httpx.Client
     assert added.headers["location"] == "/ipsec?scope=vs1&done=ipsec-added"
     listed = client.get(added.headers["location"]).text
     assert f'action="/ipsec/{uuid}/remove"' in listed
+    assert '<span class="badge">in use</span>' in client.get("/certificates").text
     refused = client.post(f"/certificates/{uuid}/delete", data={"csrf": csrf})
     assert refused.status_code == 400
     assert "being in use by one or more subsystems" in refused.text

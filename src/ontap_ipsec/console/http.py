@@ -57,6 +57,7 @@ class PageRequest:
     query_string: str
     headers: dict[str, str]
     body: bytes = b""
+    scheme: str = "https"
 
     @classmethod
     async def read(cls, scope: Scope, receive: Receive) -> PageRequest:
@@ -67,7 +68,12 @@ class PageRequest:
             if too_large:
                 raise FormTooLarge
         return cls(
-            scope["method"], scope["path"], scope["query_string"].decode("latin-1"), headers, body
+            scope["method"],
+            scope["path"],
+            scope["query_string"].decode("latin-1"),
+            headers,
+            body,
+            scope.get("scheme", "https"),
         )
 
     @cached_property
@@ -93,8 +99,8 @@ class PageRequest:
 
     @property
     def origin(self) -> str:
-        """This server's origin as the browser sees it (https, since cookies are Secure)."""
-        return f"https://{self.headers.get('host', '')}"
+        """This server's origin as the browser sees it (what it sends as `Origin`)."""
+        return f"{self.scheme}://{self.headers.get('host', '')}"
 
 
 def _multipart(content_type: str, body: bytes) -> Form:

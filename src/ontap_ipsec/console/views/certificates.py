@@ -59,8 +59,11 @@ async def listing(view: View, status: int = 200, **values: Any) -> Page:
     if following:  # the API's own next link, kept to its parameters
         api_query.update(dict(parse_qsl(following)))
     found = await view.api.get(CERTS, **api_query)
-    used = await view.api.get(IPSEC, fields="certificate.uuid", max_records=100000)
-    in_ipsec = {r["certificate"]["uuid"] for r in used.records}
+    in_ipsec: set[str] = set()
+    if found.records:  # which of this page's certificates IPsec lists
+        shown = "|".join(str(r["uuid"]) for r in found.records)
+        used = await view.api.get(IPSEC, fields="certificate.uuid", **{"certificate.uuid": shown})
+        in_ipsec = {r["certificate"]["uuid"] for r in used.records}
     next_href = (found.body.get("_links") or {}).get("next", {}).get("href")
     next_page = None
     if next_href:
