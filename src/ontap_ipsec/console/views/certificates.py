@@ -17,7 +17,7 @@ IPSEC = "/api/security/ipsec/ca-certificates"
 TYPES = ("server_ca", "client_ca", "root_ca", "server", "client")
 EXPIRY = {
     "": "Any expiry",
-    "soon": f"Expiring within {EXPIRING_DAYS} days",
+    "soon": f"Expired or expiring within {EXPIRING_DAYS} days",
     "expired": "Expired",
     "valid": "Not expired",
 }
@@ -43,7 +43,7 @@ def _filters(query: dict[str, str], options: list[Any]) -> tuple[dict[str, str],
         api["type"] = chosen["type"]
     now = datetime.now(UTC)
     if chosen["expiry"] == "soon":
-        api["expiry_time"] = f"{_stamp(now)}..{_stamp(now + timedelta(days=EXPIRING_DAYS))}"
+        api["expiry_time"] = f"<{_stamp(now + timedelta(days=EXPIRING_DAYS))}"
     elif chosen["expiry"] == "expired":
         api["expiry_time"] = f"<{_stamp(now)}"
     elif chosen["expiry"] == "valid":
