@@ -109,6 +109,39 @@ jobs = sa.Table(
     sa.Column("end_time", sa.DateTime, nullable=True),
     sa.Column("svm_uuid", varchar(36), nullable=True),
     sa.Column("svm_name", varchar(64), nullable=True),
+    # job progression (migration 0007): how the job moves on, the change it applies when
+    # it succeeds (JSON, until it ends) and how many GETs of it were answered
+    sa.Column("plan", text(), nullable=True),
+    sa.Column("payload", text(), nullable=True),
+    sa.Column("polls", sa.Integer, nullable=False, server_default="0"),
+)
+
+# One row, or none for "immediate": how new jobs progress (the test toolkit's setting).
+job_progression = sa.Table(
+    "job_progression",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("mode", varchar(16), nullable=False),
+    sa.Column("queued", sa.Float, nullable=False),
+    sa.Column("running", sa.Float, nullable=False),
+    sa.CheckConstraint("id = 1", name="ck_job_progression_one_row"),
+)
+
+# The test toolkit's rules that make jobs fail, matched when a job is created.
+job_rules = sa.Table(
+    "job_rules",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("method", varchar(16), nullable=False),
+    sa.Column("path", varchar(1024), nullable=False),
+    sa.Column("test_id", varchar(255), nullable=True),
+    sa.Column("nth", sa.Integer, nullable=True),
+    sa.Column("probability", sa.Float, nullable=True),
+    sa.Column("remaining", sa.Integer, nullable=True),  # None: until removed
+    sa.Column("seen", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("fired", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("message", varchar(1024), nullable=False),
+    sa.Column("code", sa.Integer, nullable=False),
 )
 
 certificates = sa.Table(
