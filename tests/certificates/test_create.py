@@ -15,6 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ontap_ipsec.app import OntapApp
+from ontap_ipsec.domain.x509 import add_months
 from tests.certificates.conftest import (
     CERTS,
     assert_error,
@@ -27,6 +28,7 @@ from tests.certificates.conftest import (
 NOW = datetime.now(UTC).replace(microsecond=0)
 # a date-time expiry: midnight UTC two years on (always within the 1 day to 10 years allowed)
 LATER = (NOW + timedelta(days=730)).replace(hour=0, minute=0, second=0)
+SHORT_OF_TEN_YEARS = add_months(NOW, 120) - timedelta(days=1)
 
 
 @pytest.fixture
@@ -140,16 +142,21 @@ def test_weak_hash_function_is_400_52560173(clocked: httpx.Client, hash_function
         ("P30D", NOW + timedelta(days=30)),
         ("P1D", NOW + timedelta(days=1)),
         ("PT24H", NOW + timedelta(days=1)),
-        ("P2Y", NOW + timedelta(days=730)),
-        ("P1M", NOW + timedelta(days=30)),
+        ("P2Y", add_months(NOW, 24)),
+        ("P1M", add_months(NOW, 1)),
         ("P2W", NOW + timedelta(days=14)),
         ("P3650D", NOW + timedelta(days=3650)),
         ("P365DT", NOW + timedelta(days=365)),
         (f"{LATER:%Y-%m-%d}T00:00:00Z", LATER),
         (f"{LATER:%Y-%m-%d}T02:00:00+02:00", LATER),
+        # ten calendar years hold at least two leap days
+        ("P3652D", NOW + timedelta(days=3652)),
+        ("P10Y", add_months(NOW, 120)),
+        (SHORT_OF_TEN_YEARS.isoformat(), SHORT_OF_TEN_YEARS),
     ],
     ids=[
-        "P30D", "P1D", "PT24H", "P2Y", "P1M", "P2W", "P3650D", "P365DT", "date-Z", "date+02:00"
+        "P30D", "P1D", "PT24H", "P2Y", "P1M", "P2W", "P3650D", "P365DT", "date-Z", "date+02:00",
+        "P3652D", "P10Y", "ten-years-less-a-day",
     ],
 )
 def test_expiry_time_as_duration_or_date_time(
@@ -161,7 +168,7 @@ def test_expiry_time_as_duration_or_date_time(
 
 
 @pytest.mark.parametrize(
-    "expiry", ["PT23H", "P0D", "PT1S", "P3651D", "P11Y", "P10Y1D", "2020-01-01T00:00:00Z"]
+    "expiry", ["PT23H", "P0D", "PT1S", "P3654D", "P11Y", "P10Y1D", "2020-01-01T00:00:00Z"]
 )
 def test_expiry_outside_one_day_to_ten_years_is_400_262185(
     clocked: httpx.Client, expiry: str

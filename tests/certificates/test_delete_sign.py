@@ -336,17 +336,47 @@ def test_sign_with_a_weak_hash_is_400_52560173(
     )
 
 
-def test_sign_with_an_expiry_under_a_day_is_400_262185(api: httpx.Client, signer: str) -> None:
+@pytest.mark.parametrize("expiry", ["PT1H", "P11Y"])
+def test_sign_with_an_expiry_out_of_range_is_400_3735701(
+    api: httpx.Client, signer: str, expiry: str
+) -> None:
     response = _sign(
-        api, signer, signing_request=certs.csr_pem(certs.make_csr()), expiry_time="PT1H"
+        api, signer, signing_request=certs.csr_pem(certs.make_csr()), expiry_time=expiry
     )
     assert_error(
         response,
         400,
-        "262185",
-        '"PT1H" is an invalid value for field "expiry_time" (must be between 1 day and 10 years)',
+        "3735701",
+        f'"{expiry}" is an invalid value for field "expiry_time" '
+        "(must be between 1 day and 10 years)",
         "expiry_time",
     )
+
+
+@pytest.mark.parametrize("expiry", ["P61D", "P1Y"])
+def test_sign_with_an_expiry_past_the_cas_is_400_3735630(
+    clocked: httpx.Client, expiry: str
+) -> None:
+    ca_uuid = created_uuid(
+        clocked.post(CERTS, json={"type": "root_ca", "common_name": "short", "expiry_time": "P60D"})
+    )
+    response = _sign(
+        clocked, ca_uuid, signing_request=certs.csr_pem(certs.make_csr()), expiry_time=expiry
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "3735630"
+    assert response.json()["error"]["target"] == "expiry_time"
+    # the CA's own expiry exactly is still within it
+    _signed(_sign(clocked, ca_uuid, signing_request=certs.csr_pem(certs.make_csr()),
+                  expiry_time="P60D"))
+
+
+def test_sign_of_a_csr_with_the_cas_common_name_is_400_3735629(api: httpx.Client) -> None:
+    ca_uuid = created_uuid(api.post(CERTS, json={"type": "root_ca", "common_name": "same-cn"}))
+    response = _sign(api, ca_uuid, signing_request=certs.csr_pem(certs.make_csr(cn="same-cn")))
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "3735629"
+    assert response.json()["error"]["target"] == "signing_request"
 
 
 def test_sign_with_an_unknown_field_is_400_262179(api: httpx.Client, signer: str) -> None:

@@ -13,6 +13,7 @@ from cryptography.x509.oid import NameOID
 from ontap_ipsec.domain.errors import DomainError
 from ontap_ipsec.domain.x509 import (
     CertificateInfo,
+    add_months,
     check_key_matches,
     parse_certificate,
     parse_expiry,
@@ -347,22 +348,44 @@ def test_unreadable_key_is_refused_with_52560123(now: datetime, text: str) -> No
 
 
 @pytest.mark.parametrize(
-    ("value", "delta"),
+    ("value", "months", "delta"),
     [
-        ("P365DT", timedelta(days=365)),
-        ("P1Y", timedelta(days=365)),
-        ("P30D", timedelta(days=30)),
-        ("PT36H", timedelta(hours=36)),
-        ("P2W", timedelta(days=14)),
-        ("P1Y2M3DT4H5M6S", timedelta(days=365 + 60 + 3, hours=4, minutes=5, seconds=6)),
-        ("P1D", timedelta(days=1)),
-        ("PT24H", timedelta(days=1)),
-        ("P10Y", timedelta(days=3650)),
-        ("P3650D", timedelta(days=3650)),
+        ("P365DT", 0, timedelta(days=365)),
+        ("P1Y", 12, timedelta()),
+        ("P30D", 0, timedelta(days=30)),
+        ("PT36H", 0, timedelta(hours=36)),
+        ("P2W", 0, timedelta(days=14)),
+        ("P1Y2M3DT4H5M6S", 14, timedelta(days=3, hours=4, minutes=5, seconds=6)),
+        ("P1D", 0, timedelta(days=1)),
+        ("PT24H", 0, timedelta(days=1)),
+        ("P10Y", 120, timedelta()),
+        ("P120M", 120, timedelta()),
+        ("P3650D", 0, timedelta(days=3650)),
+        ("P3652D", 0, timedelta(days=3652)),
     ],
 )
-def test_duration_is_added_to_now(now: datetime, value: str, delta: timedelta) -> None:
-    assert parse_expiry(value, now=now) == now + delta
+def test_duration_is_added_to_now_in_calendar_time(
+    now: datetime, value: str, months: int, delta: timedelta
+) -> None:
+    assert parse_expiry(value, now=now) == add_months(now, months) + delta
+
+
+def test_calendar_months_keep_the_day_or_take_the_last_of_the_month() -> None:
+    leap = datetime(2028, 2, 29, 12, tzinfo=UTC)
+    assert parse_expiry("P1Y", now=leap) == datetime(2029, 2, 28, 12, tzinfo=UTC)
+    assert parse_expiry("P10Y", now=leap) == datetime(2038, 2, 28, 12, tzinfo=UTC)
+    january = datetime(2027, 1, 31, tzinfo=UTC)
+    assert parse_expiry("P1M", now=january) == datetime(2027, 2, 28, tzinfo=UTC)
+    # ten calendar years from 2026-12-02 hold three leap days: 3,653 days are allowed
+    start = datetime(2026, 12, 2, tzinfo=UTC)
+    assert parse_expiry("P3653D", now=start) == datetime(2036, 12, 2, tzinfo=UTC)
+    with pytest.raises(DomainError):
+        parse_expiry("P3654D", now=start)
+
+
+def test_a_date_one_day_short_of_ten_calendar_years_is_accepted(now: datetime) -> None:
+    short = add_months(now, 120) - timedelta(days=1)
+    assert parse_expiry(short.isoformat(), now=now) == short
 
 
 def test_date_time_forms_are_read_as_utc(now: datetime) -> None:
@@ -375,7 +398,7 @@ def test_date_time_forms_are_read_as_utc(now: datetime) -> None:
     assert result == target and result.utcoffset() == timedelta(0)
 
 
-@pytest.mark.parametrize("value", ["PT23H", "PT0S", "P3651D", "P11Y", "P122M"])
+@pytest.mark.parametrize("value", ["PT23H", "PT0S", "P3654D", "P11Y", "P122M", "P10YT1S"])
 def test_expiry_outside_one_day_to_ten_years_is_refused(now: datetime, value: str) -> None:
     with pytest.raises(DomainError) as exc:
         parse_expiry(value, now=now)
@@ -388,7 +411,7 @@ def test_expiry_outside_one_day_to_ten_years_is_refused(now: datetime, value: st
 
 
 def test_past_or_far_date_time_is_refused(now: datetime) -> None:
-    for when in (now - timedelta(days=1), now + timedelta(days=3651)):
+    for when in (now - timedelta(days=1), add_months(now, 120) + timedelta(seconds=1)):
         with pytest.raises(DomainError) as exc:
             parse_expiry(when.isoformat(), now=now)
         assert_domain_error(exc, "262185")

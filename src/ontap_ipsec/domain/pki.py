@@ -10,6 +10,7 @@ import base64
 import binascii
 import os
 import secrets
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
+from ontap_ipsec.domain import san
 from ontap_ipsec.domain.errors import DomainError
 from ontap_ipsec.domain.x509 import (
     CERT_EXPIRED,
@@ -33,6 +35,9 @@ from ontap_ipsec.domain.x509 import (
 
 UNSUPPORTED_KEY_SIZE = "3735700"
 WEAK_HASH = "52560173"
+SAME_COMMON_NAME = "3735629"
+PAST_CA_EXPIRY = "3735630"
+EXPIRY_OUT_OF_RANGE = "3735701"
 
 SUPPORTED_KEY_SIZES = (2048, 3072, 4096)
 SigningHash = hashes.SHA224 | hashes.SHA256 | hashes.SHA384 | hashes.SHA512
@@ -94,8 +99,11 @@ def create_self_signed(
     now: datetime,
     is_ca: bool,
     key_type: str = "rsa",
+    sans: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[str, str]:
-    """Create a fresh RSA key and a self-signed certificate; returns (cert PEM, PKCS#8 key PEM)."""
+    """Create a fresh RSA key and a self-signed certificate; returns (cert PEM, PKCS#8 key PEM).
+
+    `sans` (ONTAP's ``subject_alternatives``) become the certificate's SAN extension."""
     if key_type != "rsa":
         raise _invalid("key_type", key_type)
     _check_key_size(key_size)
@@ -103,6 +111,7 @@ def create_self_signed(
     if not isinstance(common_name, str) or not 1 <= len(common_name) <= 64:
         raise _invalid("common_name", common_name, "must be 1 to 64 characters")
     _check_lifetime(not_after, now)
+    names = san.general_names(sans) if sans else None
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
     return build_self_signed(
@@ -112,6 +121,7 @@ def create_self_signed(
         now=now,
         is_ca=is_ca,
         algorithm=algorithm,
+        alternative_names=names,
     )
 
 
@@ -123,6 +133,7 @@ def build_self_signed(
     now: datetime,
     is_ca: bool,
     algorithm: SigningHash | None = None,
+    alternative_names: list[x509.GeneralName] | None = None,
 ) -> tuple[str, str]:
     """A self-signed certificate for `key` (no validation: callers check their input)."""
     algorithm = algorithm or hashes.SHA256()
@@ -142,7 +153,11 @@ def build_self_signed(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False
         )
     )
-    if not is_ca and common_name.isascii():
+    if alternative_names:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName(alternative_names), critical=False
+        )
+    elif not is_ca and common_name.isascii():
         # Modern clients ignore the CN, so a server certificate names itself in the SAN too.
         builder = builder.add_extension(
             x509.SubjectAlternativeName([x509.DNSName(common_name)]), critical=False
@@ -170,6 +185,11 @@ def _bad_csr(reason: str = "") -> DomainError:
     return DomainError(
         INVALID_VALUE, f"{message} ({reason})" if reason else message, target="signing_request"
     )
+
+
+def _common_name(name: x509.Name) -> str | None:
+    found = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(found[0].value) if found else None
 
 
 def _load_csr(csr_pem: str) -> x509.CertificateSigningRequest:
@@ -205,11 +225,13 @@ def sign_csr(
     not_after: datetime,
     now: datetime,
     hash_function: str = "sha256",
+    clamp: bool = True,
 ) -> str:
     """Issue a certificate for a CSR under a CA we hold the key of; returns the cert PEM.
 
-    The lifetime is clamped to the CA's own, since a certificate outliving its
-    issuer would fail validation anyway.
+    A CSR whose common name is the CA's is refused (3735629). A lifetime the caller asked
+    for that outlives the CA is refused (3735630); the default one (`clamp`) is cut to the
+    CA's own, since a certificate outliving its issuer would fail validation anyway.
     """
     algorithm = signing_hash(hash_function)
     csr = _load_csr(csr_pem)
@@ -222,6 +244,22 @@ def sign_csr(
         raise DomainError(UNSUPPORTED_KEY_TYPE, "Unsupported key type.", target="private_key")
     if ca_cert.not_valid_after_utc < now:
         raise DomainError(CERT_EXPIRED, "The certificate has expired.")
+    if _common_name(csr.subject) is not None and _common_name(csr.subject) == _common_name(
+        ca_cert.subject
+    ):
+        raise DomainError(
+            SAME_COMMON_NAME,
+            "The common name of the certificate signing request cannot be the same as the "
+            "common name of the signing CA certificate.",
+            target="signing_request",
+        )
+    if not clamp and not_after > ca_cert.not_valid_after_utc:
+        raise DomainError(
+            PAST_CA_EXPIRY,
+            "The expiry time of the signed certificate cannot be later than the expiry time "
+            f"of the CA certificate ({ca_cert.not_valid_after_utc.isoformat()}).",
+            target="expiry_time",
+        )
     not_after = min(not_after, ca_cert.not_valid_after_utc)
     _check_lifetime(not_after, now)
 

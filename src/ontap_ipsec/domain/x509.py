@@ -8,6 +8,7 @@ Creating and signing certificates lives in :mod:`ontap_ipsec.domain.pki`.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,7 +39,7 @@ KNOWN_HASHES = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512"}
 
 #: Bounds for a requested expiry, relative to "now".
 MIN_LIFETIME = timedelta(days=1)
-MAX_LIFETIME = timedelta(days=3650)
+MAX_LIFETIME_MONTHS = 120  # ten calendar years
 
 # One PEM certificate and nothing else: ONTAP refuses bundles in a field meant
 # for a single certificate, and we refuse anything we could silently misread.
@@ -253,40 +254,59 @@ def check_key_matches(info: CertificateInfo, key_pem: str) -> str:
     return pkcs8_pem(key)
 
 
-def _invalid_expiry(value: str, reason: str = "") -> DomainError:
+def _invalid_expiry(value: str, reason: str = "", code: str = INVALID_VALUE) -> DomainError:
     suffix = f" ({reason})" if reason else ""
     return DomainError(
-        INVALID_VALUE,
+        code,
         f'"{value}" is an invalid value for field "expiry_time"{suffix}',
         target="expiry_time",
     )
 
 
-def _duration(text: str) -> timedelta | None:
-    """ISO 8601 duration with ONTAP's calendar: a year is 365 days, a month 30."""
+def add_months(moment: datetime, months: int) -> datetime:
+    """`moment` that many calendar months later; a day the month lacks is its last day
+    (31 January + 1 month is 28 or 29 February)."""
+    total = moment.month - 1 + months
+    year, month = moment.year + total // 12, total % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _after_duration(text: str, now: datetime) -> datetime | None:
+    """`now` plus an ISO 8601 duration, counted in calendar time: years and months on the
+    calendar (P1Y from 29 February is 28 February), weeks, days and the time part exact."""
     match = _DURATION.fullmatch(text.upper())
     if match is None or not any(match.groupdict().values()):
         return None
     parts = {name: float(v) if v else 0.0 for name, v in match.groupdict().items()}
-    return timedelta(
-        days=parts["years"] * 365 + parts["months"] * 30 + parts["weeks"] * 7 + parts["days"],
+    whole = parts["years"] * 12 + parts["months"]
+    if whole != int(whole):
+        return None  # a fraction of a month has no calendar length
+    return add_months(now, int(whole)) + timedelta(
+        days=parts["weeks"] * 7 + parts["days"],
         hours=parts["hours"],
         minutes=parts["minutes"],
         seconds=parts["seconds"],
     )
 
 
-def parse_expiry(value: str, *, now: datetime) -> datetime:
-    """Turn a requested ``expiry_time`` (duration or date-time) into an absolute UTC time."""
+def latest_expiry(now: datetime) -> datetime:
+    """The furthest expiry ONTAP allows: ten calendar years from now."""
+    return add_months(now, MAX_LIFETIME_MONTHS)
+
+
+def parse_expiry(value: str, *, now: datetime, range_code: str = INVALID_VALUE) -> datetime:
+    """Turn a requested ``expiry_time`` (duration or date-time) into an absolute UTC time;
+    one outside 1 day..10 years is refused with `range_code`."""
     if not isinstance(value, str) or not value.strip():
         raise _invalid_expiry(str(value))
     text = value.strip()
     try:
         if text[:1] in ("P", "p"):
-            delta = _duration(text)
-            if delta is None:
+            after = _after_duration(text, now)
+            if after is None:
                 raise _invalid_expiry(value)
-            result = now + delta
+            result = after
         else:
             result = datetime.fromisoformat(text)
             if result.tzinfo is None:
@@ -294,6 +314,6 @@ def parse_expiry(value: str, *, now: datetime) -> datetime:
             result = result.astimezone(UTC)
     except (ValueError, OverflowError):
         raise _invalid_expiry(value) from None
-    if not now + MIN_LIFETIME <= result <= now + MAX_LIFETIME:
-        raise _invalid_expiry(value, "must be between 1 day and 10 years")
+    if not now + MIN_LIFETIME <= result <= latest_expiry(now):
+        raise _invalid_expiry(value, "must be between 1 day and 10 years", range_code)
     return result

@@ -183,9 +183,10 @@ class Certificates:
             ca_cert_pem=ca_pem,
             ca_key_pem=self.vault().decrypt(key_token),
             csr_pem=signing_request,
-            not_after=x509.parse_expiry(expiry, now=now),
+            not_after=x509.parse_expiry(expiry, now=now, range_code=pki.EXPIRY_OUT_OF_RANGE),
             now=now,
             hash_function=hash_function or kinds.DEFAULT_HASH,
+            clamp=expiry_time is None,
         )
 
 
