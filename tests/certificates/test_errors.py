@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy.exc import IntegrityError
 
@@ -174,11 +175,9 @@ def test_expired_intermediate_is_400_52559973(api: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize(
-    "field",
-    ["serial_number", "uuid", "ca", "subject_key_identifier", "authority_key_identifier"],
+    "field", ["uuid", "ca", "subject_key_identifier", "authority_key_identifier"]
 )
 def test_read_only_field_in_the_body_is_400_262196(api: httpx.Client, field: str) -> None:
-    """ONTAP documents 3735645 for serial; the framework answers 262196 for any read-only field."""
     body = {"type": "server_ca", "public_certificate": _ca_pem(), field: "ABCDEF"}
     assert_error(
         api.post(CERTS, json=body),
@@ -190,33 +189,59 @@ def test_read_only_field_in_the_body_is_400_262196(api: httpx.Client, field: str
     assert count(api) == 0
 
 
-def test_subject_alternatives_in_the_body_is_400_262196(api: httpx.Client) -> None:
-    body = {
-        "type": "root_ca",
-        "common_name": "x",
-        "subject_alternatives": {"dns": ["x.example.com"]},
-    }
+def test_serial_number_in_the_body_is_400_3735645(api: httpx.Client) -> None:
+    """The code and message ONTAP's POST page documents for the serial."""
+    body = {"type": "server_ca", "public_certificate": _ca_pem(), "serial_number": "ABCDEF"}
     assert_error(
         api.post(CERTS, json=body),
         400,
-        "262196",
-        'Field "subject_alternatives.dns" cannot be set in this operation',
-        "subject_alternatives.dns",
+        "3735645",
+        "Cannot specify a value for serial. It is generated automatically.",
+        "serial_number",
     )
     assert count(api) == 0
 
 
+def test_subject_alternatives_on_create_are_the_certificates_san(api: httpx.Client) -> None:
+    sans = {
+        "dns": ["x.example.com", "y.example.com"],
+        "email": ["ops@example.com"],
+        "ip": ["10.0.0.1", "2001:db8::1"],
+        "uri": ["https://x.example.com/"],
+    }
+    body = {"type": "server", "common_name": "x", "subject_alternatives": sans}
+    response = api.post(f"{CERTS}?return_records=true", json=body)
+    assert response.status_code == 201, response.text
+    uuid = response.json()["records"][0]["uuid"]
+    record = api.get(f"{CERTS}/{uuid}?fields=subject_alternatives,public_certificate").json()
+    assert record["subject_alternatives"] == sans
+    cert = x509.load_pem_x509_certificate(record["public_certificate"].encode())
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert names.get_values_for_type(x509.DNSName) == sans["dns"]
+    found = api.get(CERTS, params={"subject_alternatives.dns": "y.example.com"}).json()
+    assert found["num_records"] == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"), [("ip", "10.0.0.300"), ("email", "nobody"), ("uri", "nope"), ("dns", "a b")]
+)
+def test_unreadable_subject_alternative_is_400_262185(
+    api: httpx.Client, kind: str, value: str
+) -> None:
+    body = {"type": "root_ca", "common_name": "x", "subject_alternatives": {kind: [value]}}
+    response = api.post(CERTS, json=body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "262185"
+    assert response.json()["error"]["target"] == f"subject_alternatives.{kind}"
+    assert count(api) == 0
+
+
 @pytest.mark.parametrize("cert_type", ["bogus", "", "SERVER_CA", "ca"])
-def test_unknown_type_is_400_262185(api: httpx.Client, cert_type: str) -> None:
-    """The body parser's enum check answers before the domain's 3735622 could."""
+def test_unknown_type_is_400_3735622(api: httpx.Client, cert_type: str) -> None:
+    """The code ONTAP's POST page documents for a type it does not support."""
     body = {"type": cert_type, "public_certificate": _ca_pem()}
     assert_error(
-        api.post(CERTS, json=body),
-        400,
-        "262185",
-        f'"{cert_type}" is an invalid value for field "type" '
-        "(client|server|client_ca|server_ca|root_ca)",
-        "type",
+        api.post(CERTS, json=body), 400, "3735622", "The certificate type is not supported.", "type"
     )
     assert count(api) == 0
 

@@ -107,8 +107,15 @@ def _create(body: dict[str, Any], cert_type: str, now: datetime) -> Prepared:
         not_after=not_after,
         now=now,
         is_ca=cert_type in CA_TYPES,
+        sans=subject_alternatives(body),
     )
     return Prepared(x509.parse_certificate(cert_pem, now=now), key_pem, [])
+
+
+def subject_alternatives(body: dict[str, Any]) -> dict[str, list[str]]:
+    """The body's `subject_alternatives.<kind>` lists, by kind."""
+    prefix = "subject_alternatives."
+    return {k[len(prefix) :]: v for k, v in body.items() if k.startswith(prefix) and v}
 
 
 def _given(body: dict[str, Any], field: str, default: Any) -> Any:

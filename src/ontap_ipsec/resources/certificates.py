@@ -35,7 +35,9 @@ def _san_field(kind: str) -> Field:
     return Field(
         f"subject_alternatives.{kind}",
         "array",
-        description=f"Subject alternative names of type {kind}.",
+        access=READ_POST,
+        description=f"Subject alternative names of type {kind} (on POST, of a certificate "
+        "created here; an installed certificate shows its own).",
     )
 
 
@@ -76,13 +78,21 @@ resource = Resource(
             enum=kinds.TYPES,
             required_on_post=True,
             description="Type of certificate.",
+            not_in_enum=("3735622", "The certificate type is not supported."),
         ),
         string(
             "common_name",
             access=READ_POST,
             description="FQDN or custom common name.",
         ),
-        string("serial_number", description="Serial number (hex)."),
+        string(
+            "serial_number",
+            description="Serial number (hex).",
+            read_only=(
+                "3735645",
+                "Cannot specify a value for serial. It is generated automatically.",
+            ),
+        ),
         string("ca", description="Certificate authority (the issuer's common name)."),
         datetime_field(
             "expiry_time",

@@ -91,6 +91,8 @@ def _flatten(
         fld = resource.by_name.get(name)
         if fld is not None:
             if operation not in fld.access:
+                if fld.read_only is not None:
+                    raise OntapError(400, *fld.read_only, target=name)
                 raise errors.cannot_set(name)
             if name in flat:
                 raise specified_twice(name)
@@ -133,6 +135,8 @@ def coerce(fld: Field, value: Any) -> Any:
     if not isinstance(value, str):
         raise errors.invalid_body_value(fld.name, value)
     if fld.enum is not None and value not in fld.enum:
+        if fld.not_in_enum is not None:
+            raise OntapError(400, *fld.not_in_enum, target=fld.name)
         raise errors.invalid_body_value(fld.name, value, "|".join(fld.enum))
     _check_text(fld, value)
     return value

@@ -40,6 +40,10 @@ class Field:
     format: str | None = None  # OpenAPI string format (uuid, date-time, ...)
     items: FieldType = "string"  # element type for arrays
     too_long: str | None = None  # the ONTAP code of a value over max_length (else 262185)
+    # ONTAP's own (code, message) where it documents one instead of the generic answer: for
+    # a value outside `enum` (else 262185) and for a read-only field in a body (else 262196)
+    not_in_enum: tuple[str, str] | None = None
+    read_only: tuple[str, str] | None = None
     # Set by the resource's view (store/views.py), opaque here: the column holding
     # the field, for array fields the EXISTS builder over its elements, and the
     # stored text's size and nullability.
