@@ -76,7 +76,7 @@ def test_install_by_upload_and_by_paste_then_the_details(admin: tuple[httpx.Clie
     pasted, _ = make_ca("p256", "Pasted CA", slot=1)
     response = client.post(
         "/certificates/install",
-        data={"csrf": csrf, "scope": "cluster", "type": "server_ca", "pem": pem(pasted)},
+        data={"csrf": csrf, "scope": "cluster1", "type": "server_ca", "pem": pem(pasted)},
     )
     assert response.status_code == 303
     listing = client.get("/certificates")
@@ -94,7 +94,7 @@ def test_install_by_upload_and_by_paste_then_the_details(admin: tuple[httpx.Clie
 
 def test_a_bad_pem_is_refused_in_words_with_its_code(admin: tuple[httpx.Client, str]) -> None:
     client, csrf = admin
-    response = _install(client, csrf, "bad", "cluster", "-----BEGIN CERTIFICATE-----\nxx\n")
+    response = _install(client, csrf, "bad", "cluster1", "-----BEGIN CERTIFICATE-----\nxx\n")
     assert response.status_code == 400
     assert "incorrect formatting" in response.text
     assert re.search(r"ONTAP error code \d+", response.text)
@@ -107,7 +107,7 @@ def test_the_private_key_is_never_shown_back(admin: tuple[httpx.Client, str]) ->
         "/certificates/install",
         data={
             "csrf": csrf,
-            "scope": "cluster",
+            "scope": "cluster1",
             "type": "server",
             "pem": "x",
             "private_key": secret,
@@ -123,7 +123,7 @@ def test_filters_and_expiring_soon(admin: tuple[httpx.Client, str]) -> None:
     soon, _ = make_ca("p256", "Soon CA", not_after=datetime.now(UTC) + timedelta(days=10))
     later, _ = make_ca("p256", "Later CA", slot=1)
     assert _install(client, csrf, "soon-ca", "vs1", pem(soon)).status_code == 303
-    assert _install(client, csrf, "later-ca", "cluster", pem(later)).status_code == 303
+    assert _install(client, csrf, "later-ca", "cluster1", pem(later)).status_code == 303
     everything = client.get("/certificates").text
     assert re.search(r'<tr class="soon">\s*<th scope="row"><a [^>]*>soon-ca<', everything)
     assert "expires in" in everything
@@ -131,7 +131,7 @@ def test_filters_and_expiring_soon(admin: tuple[httpx.Client, str]) -> None:
     assert "soon-ca" in only_soon and "later-ca" not in only_soon
     only_vs1 = client.get("/certificates?scope=vs1").text
     assert "soon-ca" in only_vs1 and "later-ca" not in only_vs1
-    only_cluster = client.get("/certificates?scope=cluster&type=server_ca").text
+    only_cluster = client.get("/certificates?scope=cluster1&type=server_ca").text
     assert "later-ca" in only_cluster and "soon-ca" not in only_cluster
     assert "No certificate matches." in client.get("/certificates?type=client").text
 
@@ -166,7 +166,7 @@ def test_create_a_root_ca_and_sign_a_csr_for_download(admin: tuple[httpx.Client,
         "/certificates/create",
         data={
             "csrf": csrf,
-            "scope": "cluster",
+            "scope": "cluster1",
             "common_name": "lab-root",
             "name": "lab-root",
             "days": "30",

@@ -7,19 +7,21 @@ from typing import Any
 
 from ontap_ipsec.console.api import Api
 
-CLUSTER = "cluster"  # the value of a scope field meaning the cluster itself
 CA_TYPES = "server_ca|client_ca|root_ca"
 CERT_FIELDS = "uuid,name,svm.name,scope,type,common_name,serial_number,ca,expiry_time"
 
 
 @dataclass(frozen=True)
 class Scope:
-    value: str  # CLUSTER, or an SVM's name
+    """The cluster or an SVM, named as ONTAP's commands name it (no SVM has the cluster's name)."""
+
+    value: str  # the cluster's name, or an SVM's
     label: str
+    cluster: bool = False
 
     @property
     def svm(self) -> str | None:
-        return None if self.value == CLUSTER else self.value
+        return None if self.cluster else self.value
 
 
 async def scopes(api: Api) -> tuple[str, list[Scope]]:
@@ -27,7 +29,7 @@ async def scopes(api: Api) -> tuple[str, list[Scope]]:
     cluster = await api.get("/api/cluster", fields="name")
     name = str(cluster.body.get("name", "cluster"))
     svms = await api.get("/api/svm/svms", fields="name", order_by="name", max_records=10000)
-    found = [Scope(CLUSTER, f"{name} (cluster)")]
+    found = [Scope(name, f"{name} (cluster)", cluster=True)]
     found += [Scope(str(r["name"]), str(r["name"])) for r in svms.records]
     return name, found
 

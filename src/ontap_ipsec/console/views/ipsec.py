@@ -10,7 +10,6 @@ from ontap_ipsec.console.http import Page, redirect
 from ontap_ipsec.console.server import View, route
 from ontap_ipsec.console.views.common import (
     CA_TYPES,
-    CLUSTER,
     Scope,
     pick,
     scope_body,
@@ -54,7 +53,7 @@ async def _page(view: View, value: str | None, status: int = 200, **values: Any)
 
 
 def _back(scope: str, done: str) -> str:
-    return f"/ipsec?scope={quote(scope or CLUSTER, safe='')}&done={done}"
+    return f"/ipsec?scope={quote(scope, safe='')}&done={done}"
 
 
 @route("GET", "/ipsec")
