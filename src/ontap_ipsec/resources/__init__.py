@@ -7,6 +7,7 @@ from ontap_ipsec.rest.resource import Resource
 
 def all_resources() -> list[Resource]:
     from ontap_ipsec.resources import (
+        certificate_signing_request,
         certificates,
         cluster,
         ipsec_ca_certificates,
@@ -19,5 +20,6 @@ def all_resources() -> list[Resource]:
         svms.resource,
         jobs.resource,
         certificates.resource,
+        certificate_signing_request.resource,
         ipsec_ca_certificates.resource,
     ]

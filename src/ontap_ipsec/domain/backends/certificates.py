@@ -190,6 +190,28 @@ class Certificates:
         )
 
 
+def generate_csr(fields: dict[str, Any]) -> tuple[str, str]:
+    """A new key pair and a CSR for it, from the fields of a certificate-signing-request POST
+    (by their ONTAP names, dotted); (CSR PEM, private key PEM). Nothing is stored."""
+    from ontap_ipsec.domain import csr  # X.509: imported on first use
+
+    sans = {
+        k[len("subject_alternatives.") :]: v
+        for k, v in fields.items()
+        if k.startswith("subject_alternatives.") and v
+    }
+    made = csr.generate(
+        subject_name=fields.get("subject_name"),
+        subject_alternatives=sans,
+        security_strength=fields.get("security_strength"),
+        hash_function=fields.get("hash_function"),
+        algorithm=fields.get("algorithm"),
+        key_usages=fields.get("key_usages"),
+        extended_key_usages=fields.get("extended_key_usages"),
+    )
+    return made.csr, made.private_key
+
+
 def _json_list(values: list[str] | None) -> str | None:
     return orjson.dumps(values).decode() if values else None
 
