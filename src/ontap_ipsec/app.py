@@ -64,6 +64,10 @@ class OntapApp:
             self._http = ResponseCacheMiddleware(
                 self._serve, self.responses, ctx.store.version, self._role, MAX_QUERY
             )
+        if not ctx.settings.no_control_api:
+            from ontap_ipsec.control.middleware import ToolkitMiddleware
+
+            self._http = ToolkitMiddleware(self._http, ctx)
 
     @property
     def events(self) -> Any:

@@ -56,6 +56,7 @@ class Settings:
     strongswan_resync: float = 30.0  # seconds between full reconciliations
     strongswan_terminate_on_remove: bool = False
     no_control_api: bool = False  # the test toolkit under /_ontap-ipsec/ (README) turned off
+    journal: bool = False  # the request journal on from the start (else over the control API)
 
     def __post_init__(self) -> None:
         if self.data_dir == Path():
@@ -129,7 +130,8 @@ class Settings:
 def _convert(name: str, raw: str) -> object:
     if name in ("port", "workers", "cache_mib"):
         return int(raw)
-    if name in ("no_tls", "access_log", "strongswan_terminate_on_remove", "no_control_api"):
+    if name in ("no_tls", "access_log", "strongswan_terminate_on_remove", "no_control_api",
+                "journal"):
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if name == "strongswan_resync":
         try:

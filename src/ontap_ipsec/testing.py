@@ -42,9 +42,12 @@ import pytest
 from ontap_ipsec import seeding
 from ontap_ipsec.inprocess import SyncASGITransport
 from ontap_ipsec.inprocess import client as inprocess_client
+from ontap_ipsec.testing_toolkit import ontap_faults, ontap_journal
 
 __all__ = [
     "InProcess",
+    "ontap_faults",
+    "ontap_journal",
     "OntapServer",
     "inprocess_host_connection",
     "requests_adapter",

@@ -43,6 +43,12 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
         default=None,
         help="turn off the test toolkit under /_ontap-ipsec/ (reset, faults, journal, state)",
     )
+    p.add_argument(
+        "--journal",
+        action="store_true",
+        default=None,
+        help="record requests in the journal from the start (GET /_ontap-ipsec/journal)",
+    )
     p.add_argument("--cluster-name", help="the cluster's name (default cluster1 at first start)")
     p.add_argument("--ontap-version", help="the ONTAP version to report (default 9.18.1)")
     p.add_argument("--log-level", help="debug, info, warning or error (default info)")
@@ -133,6 +139,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "strongswan_resync",
             "strongswan_terminate_on_remove",
             "no_control_api",
+            "journal",
         )
     }
     if getattr(args, "strongswan", None):

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ontap_ipsec.config import Settings
     from ontap_ipsec.domain.pki import KeyVault
     from ontap_ipsec.store.engine import Store
+    from ontap_ipsec.store.toolkit import ToolkitStore
 
 
 def utcnow() -> datetime:
@@ -42,6 +43,16 @@ class Context:
             found = KeyVault.from_file(self.settings.data_dir / "keys" / "vault.key")
             self.services["vault"] = found
         return found
+
+    @property
+    def toolkit(self) -> ToolkitStore:
+        """The test toolkit's store (faults, journal), opened on first use."""
+        found = self.services.get("toolkit")
+        if found is None:
+            from ontap_ipsec.store.toolkit import ToolkitStore
+
+            found = self.services["toolkit"] = ToolkitStore(self.settings.data_dir)
+        return found  # type: ignore[no-any-return]
 
     def naive_now(self) -> datetime:
         """UTC without tzinfo, to the second: as stored, shown and filtered on."""
