@@ -93,12 +93,24 @@ def test_a_form_posted_from_another_origin_is_refused(admin: tuple[httpx.Client,
     assert same.status_code == 303
 
 
-def test_logout_ends_the_session(admin: tuple[httpx.Client, str]) -> None:
+def test_logout_ends_the_session_and_every_copy_of_its_cookie(
+    app: OntapApp, admin: tuple[httpx.Client, str]
+) -> None:
+    from tests.console.conftest import browser
+
     client, csrf = admin
+    copied = client.cookies["__Host-ontap-console"]
     response = client.post("/logout", data={"csrf": csrf})
     assert response.status_code == 303
     assert "Max-Age=0" in response.headers["set-cookie"]
     assert client.get("/").status_code == 303
+    with browser(app) as thief:
+        thief.cookies.set("__Host-ontap-console", copied)
+        assert thief.get("/").status_code == 303
+    assert "Max-Age=0" in response.headers["set-cookie"]
+    with browser(app) as again:  # another session of the same account is unaffected
+        sign_in(again)
+        assert again.get("/").status_code == 200
 
 
 def test_a_new_password_ends_the_session_even_the_same_one(

@@ -6,7 +6,8 @@ opaque token it cannot read (HttpOnly) nor alter, and any worker can open it. It
 the account's credential, since the console calls /api as that account, plus a random
 CSRF secret and a tag of the account's stored password hash at sign-in.
 
-A session ends when it has been idle for IDLE seconds, at MAX_AGE, at logout, or as soon
+A session ends when it has been idle for IDLE seconds, at MAX_AGE, at sign-out (its tag is
+listed in the data dir's `console/signed-out`, :mod:`ontap_ipsec.console.revoked`), or as soon
 as its account changes password or is locked or removed: every request reads the
 account's row, and a different hash (a new password, even the same one again: a new
 salt), a lock or no row at all ends it.
@@ -26,6 +27,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from ontap_ipsec.console.revoked import Revoked
 from ontap_ipsec.domain.pki import KeyVault
 from ontap_ipsec.store.prepared import Reader
 from ontap_ipsec.store.tables import accounts
@@ -74,6 +76,7 @@ class Sessions:
 
     def __init__(self, data_dir: Path, reader: Reader) -> None:
         self._vault = KeyVault.from_file(data_dir / "keys" / "console.key")
+        self._revoked = Revoked(data_dir / "console" / "signed-out")
         self._reader = reader
 
     def account(self, user: str) -> tuple[str, str] | None:
@@ -106,11 +109,17 @@ class Sessions:
         now = time.time()
         if now - session.issued > MAX_AGE or now - session.seen > IDLE:
             return None
+        if session.csrf in self._revoked:
+            return None
         current = self.account(session.user)
         if current is None or not same(current[0], session.tag):
             return None
         session.role = current[1]
         return session
+
+    def end(self, session: Session) -> None:
+        """Sign out: this session's cookie, and every copy of it, opens no more."""
+        self._revoked.add(session.csrf, session.issued + MAX_AGE)
 
     def login_token(self) -> tuple[str, str]:
         """A new login form's (cookie value, token): the token must come back with the cookie."""

@@ -75,6 +75,7 @@ async def sign_in(console: Console, request: PageRequest) -> Page:
 
 @route("POST", "/logout")
 async def sign_out(view: View) -> Page:
+    view.console.sessions.end(view.session)
     page = redirect("/login?done=signed-out")
     page.clear_cookie(COOKIE)
     return page
