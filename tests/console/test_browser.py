@@ -144,6 +144,17 @@ def alert_text(driver: WebDriver) -> str:
     return driver.find_element(By.CSS_SELECTOR, "[role=alert]").text
 
 
+def transferred(driver: WebDriver) -> int:
+    """Bytes the browser fetched for this page: the document and every resource."""
+    return int(
+        driver.execute_script(
+            "const [nav] = performance.getEntriesByType('navigation');"
+            "return nav.transferSize + performance.getEntriesByType('resource')"
+            ".reduce((total, r) => total + r.transferSize, 0);"
+        )
+    )
+
+
 def unlabelled(driver: WebDriver) -> list[str]:
     """The visible form controls of the page with no label a screen reader would read."""
     return list(
@@ -161,6 +172,7 @@ def test_admin_installs_lists_is_refused_removes_and_deletes(
     d = browser
     go(d, server, "/")
     assert d.current_url.endswith("/login?next=/")
+    assert 0 < transferred(d) < 100_000  # the first page, with its stylesheet and script
     shot(d, "01-login")
     sign_in(d, server, "admin", ADMIN_PASSWORD)
     assert d.find_element(By.TAG_NAME, "h1").text == "Overview"
