@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from ontap_ipsec.app import OntapApp
 from tests.conftest import ADMIN_PASSWORD
@@ -133,6 +134,21 @@ def test_locking_the_account_ends_the_session(
         "/login", data={"csrf": csrf_of(form), "user": "ops", "password": "ops-pw"}
     )
     assert response.status_code == 401
+
+
+def test_a_session_used_again_gets_a_new_idle_clock_but_not_at_sign_out(
+    admin: tuple[httpx.Client, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ontap_ipsec.console import server
+
+    client, csrf = admin
+    assert "set-cookie" not in client.get("/").headers  # used again at once: nothing new
+    monkeypatch.setattr(server, "REFRESH", -1)
+    assert client.get("/").headers["set-cookie"].startswith("__Host-ontap-console=")
+    out = client.post("/logout", data={"csrf": csrf})
+    assert out.headers.get_list("set-cookie") == [
+        "__Host-ontap-console=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0"
+    ]
 
 
 def test_a_tampered_cookie_is_no_session(admin: tuple[httpx.Client, str]) -> None:

@@ -122,7 +122,8 @@ class Console:
             if exc.status == 401:  # the password changed between our check and the call
                 return redirect("/login")
             page = view.render("error.html", status=exc.status, error=view.failure(exc))
-        if time.time() - session.seen > REFRESH:
+        ending = any(k == "set-cookie" and v.startswith(f"{COOKIE}=") for k, v in page.headers)
+        if not ending and time.time() - session.seen > REFRESH:
             session.seen = time.time()
             page.set_cookie(COOKIE, self.sessions.seal(session))
         return page
