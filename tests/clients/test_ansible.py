@@ -123,6 +123,8 @@ def test_playbook_is_idempotent_honours_check_mode_and_reports_module_errors(
         "Add the SVM's CA to IPsec": [True, False],
         "Add the cluster CA to IPsec": [True, False],
         "Remove the SVM's CA from IPsec": [True, False],
+        "Stop the SVM and set its language": [True, False],
+        "Start the SVM again": [True, False],
     }
     assert tasks["Check mode, remove the cluster CA from IPsec (nothing may change)"]["changed"]
 
@@ -140,11 +142,15 @@ def test_playbook_is_idempotent_honours_check_mode_and_reports_module_errors(
             params={"name": "ansible-svm-ca", "svm.name": "vs_ansible", "fields": "type"},
         ).json()["records"]
         svms = client.get("/api/svm/svms", params={"name": "vs_ansible"}).json()
+        svm = client.get(
+            "/api/svm/svms", params={"name": "vs_ansible", "fields": "state,language"}
+        ).json()["records"][0]
     assert [(e["scope"], e["certificate"]["uuid"]) for e in entries] == [
         ("cluster", cluster_cert[0]["uuid"])
     ]
     assert [c["type"] for c in svm_cert] == ["server_ca"]
     assert svms["num_records"] == 1
+    assert (svm["state"], svm["language"]) == ("running", "en.utf_8")
 
 
 def test_svm_has_the_fields_na_ontap_svm_reads(server: Server) -> None:

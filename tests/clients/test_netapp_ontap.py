@@ -25,6 +25,7 @@ from netapp_ontap.resources import (  # noqa: E402
     Cluster,
     IpsecCaCertificate,
     SecurityCertificate,
+    SecurityConfig,
     Svm,
 )
 
@@ -82,6 +83,52 @@ def test_cluster_get_reports_the_server_version(connection: HostConnection) -> N
     assert cluster.version.generation == 9
     assert (cluster.version.major, cluster.version.minor) == (18, 1)
     assert cluster.version.full.startswith("NetApp Release 9.18.1")
+
+
+def test_cluster_patch_of_contact_and_location_polls_its_job(connection: HostConnection) -> None:
+    cluster = Cluster()  # as the library's own example: set the fields, then patch()
+    cluster.contact = "ops@example.com"
+    cluster.location = "Lab 5"
+    response = cluster.patch()  # polls the job to its end
+    assert response.http_response.status_code in (200, 202)
+
+    found = Cluster()
+    found.get(fields="contact,location,name", max_records=1)
+    assert (found.contact, found.location) == ("ops@example.com", "Lab 5")
+
+
+def test_svm_patch_stops_and_starts_and_sets_the_language(connection: HostConnection) -> None:
+    svm = make_svm()
+    svm.state = "stopped"
+    svm.language = "en.utf_8"
+    svm.patch()
+    svm.get(fields="state,language")
+    assert (svm.state, svm.language) == ("stopped", "en.utf_8")
+    svm.state = "running"
+    svm.patch()
+    svm.get(fields="state")
+    assert svm.state == "running"
+    svm.delete()
+
+
+def test_certificate_signing_request_then_sign_it(connection: HostConnection) -> None:
+    response = SecurityConfig().certificate_signing_request(
+        body={
+            "algorithm": "rsa",
+            "hash_function": "sha256",
+            "security_strength": "112",
+            "subject_alternatives": {"dns": ["*.example.com"], "ip": ["10.225.34.223"]},
+            "subject_name": "C=US,O=NTAP,CN=test.domain.com",
+        }
+    )
+    generated = response.http_response.json()
+    assert generated["csr"].startswith("-----BEGIN CERTIFICATE REQUEST-----")
+    assert "PRIVATE KEY-----" in generated["generated_private_key"]
+    ca = SecurityCertificate(type="root_ca", common_name=unique("csr-ca"))
+    ca.post(hydrate=True)
+    signed = ca.sign(body={"signing_request": generated["csr"], "expiry_time": "P30D"})
+    assert "BEGIN CERTIFICATE" in signed.http_response.json()["public_certificate"]
+    ca.delete()
 
 
 def test_svm_post_waits_for_its_job_then_find_and_delete(connection: HostConnection) -> None:
