@@ -4,6 +4,8 @@
     How new jobs progress: ``{"mode": "immediate"}`` (the default), ``{"mode": "time",
     "queued": 0.5, "running": 1}`` (seconds), ``{"mode": "polls", "queued": 1,
     "running": 1}`` (GETs of the job), ``{"mode": "manual"}``.
+``GET /_ontap-ipsec/jobs/<uuid>``
+    How a job progressed: ``{"state", "mode", "polls", "answered": [states its GETs saw]}``.
 ``POST /_ontap-ipsec/jobs/<uuid>/step``
     Move a queued or running job on: to its next state, or to ``{"state": "running" |
     "success" | "failure", "message": ..., "code": ...}``.
@@ -77,11 +79,22 @@ def remove_rule(ctx: Context, request: Request) -> Response:
     return Response(200, {})
 
 
+def _job_path(request: Request, action: str) -> str:
+    job_uuid, _, rest = request.path[len(JOB) :].partition("/")
+    if rest != action or not job_uuid:
+        raise OntapError(404, errors.NOT_SUPPORTED, "API not found")
+    return job_uuid
+
+
+@route(JOB, "GET")
+def progress(ctx: Context, request: Request) -> Response:
+    """A job's progression: state, mode, polls counted and the states they were answered."""
+    return Response(200, ctx.backends.jobs.progress(_job_path(request, "")))
+
+
 @route(JOB, "POST")
 def step(ctx: Context, request: Request) -> Response:
-    job_uuid, _, action = request.path[len(JOB) :].partition("/")
-    if action != "step" or not job_uuid:
-        raise OntapError(404, errors.NOT_SUPPORTED, "API not found")
+    job_uuid = _job_path(request, "step")
     body: dict[str, Any] = json_object(request.body, empty_ok=True)
     for name in body:
         if name not in ("state", "message", "code"):

@@ -96,7 +96,7 @@ def _load() -> None:
     """Import the modules that register routes, on the first control request."""
     global _LOADED
     if not _LOADED:
+        import ontap_ipsec.control.jobs  # noqa: F401 - job progression
         from ontap_ipsec.control import basics, faults, journal  # noqa: F401 - register routes
-        from ontap_ipsec.control import jobs  # noqa: F401 - job progression
 
         _LOADED = True

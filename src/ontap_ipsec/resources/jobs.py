@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from ontap_ipsec.domain.backends.jobs import STATES
-from ontap_ipsec.rest.http import Response
+from ontap_ipsec.rest.context import Context
+from ontap_ipsec.rest.http import Request, Response
 from ontap_ipsec.rest.query import Query
-from ontap_ipsec.rest.reads import enable_reads
+from ontap_ipsec.rest.reads import enable_reads, get_record
 from ontap_ipsec.rest.resource import Resource, datetime_field, integer, string, uuid_field
 from ontap_ipsec.store import views
 
@@ -34,7 +35,13 @@ resource = Resource(
         uuid_field("svm.uuid", description="The SVM the job worked on."),
     ],
 )
-enable_reads(resource)
+enable_reads(resource, instance=False)
+
+
+@resource.on("instance", "GET", summary="A job: each GET is a poll, which may move it on.")
+def get(ctx: Context, request: Request) -> Response:
+    ctx.backends.jobs.observe(request.path_params["key"])
+    return get_record(ctx, request, resource)
 
 
 def job_link(job_uuid: str) -> dict[str, Any]:
@@ -48,12 +55,15 @@ def job_response(
     done_status: int,
     location: str | None = None,
     records: list[dict[str, Any]] | None = None,
+    succeeded: bool = True,
 ) -> Response:
-    """202 + job, as ONTAP answers; with return_timeout > 0 the finished job's status."""
+    """202 + job, as ONTAP answers; with return_timeout > 0 the status of a job that
+    succeeded within it (a job still running, or failed, stays 202: its outcome is the
+    job's to tell)."""
     body: dict[str, Any] = {}
     if records is not None:
         body.update({"num_records": len(records), "records": records})
     body["job"] = job_link(job_uuid)
     headers = {"location": location} if location else {}
-    status = done_status if (query.return_timeout or 0) > 0 else 202
+    status = done_status if (query.return_timeout or 0) > 0 and succeeded else 202
     return Response(status, body, headers)

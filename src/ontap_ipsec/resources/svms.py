@@ -6,10 +6,13 @@ link (or, with ``return_timeout`` > 0, the finished job's 201/200).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from ontap_ipsec.domain.backends.jobs import PENDING
 from ontap_ipsec.domain.backends.svms import NAME_TOO_LONG, Done
 from ontap_ipsec.resources import jobs
+from ontap_ipsec.rest import test_id
 from ontap_ipsec.rest.body import parse_body
 from ontap_ipsec.rest.bulk import enable_bulk
 from ontap_ipsec.rest.context import Context
@@ -158,10 +161,13 @@ def create(ctx: Context, request: Request) -> Response:
         comment=body.get("comment"),
         ipspace_name=body.get("ipspace.name"),
         ipspace_uuid=body.get("ipspace.uuid"),
+        test_id=test_id.carried(request),
     )
+    done = _waited(ctx, query, done)
     records = None
     if query.return_records:
-        records = [fetch_record(ctx.store, resource, done.uuid, hal=request.hal) or {}]
+        found = fetch_record(ctx.store, resource, done.uuid, hal=request.hal)
+        records = [found or _pending_record(done.uuid, body["name"], request.hal)]
     return _job(query, done, 201, records=records, location=resource.instance_href(done.uuid))
 
 
@@ -173,19 +179,37 @@ def create(ctx: Context, request: Request) -> Response:
 def modify(ctx: Context, request: Request) -> Response:
     query = parse_query(request.query_string, resource, "patch")
     body = parse_body(request.body, resource, "patch")
-    done = ctx.backends.svms.modify(request.path_params["key"], body)
-    return _job(query, done, 200)
+    key = request.path_params["key"]
+    done = ctx.backends.svms.modify(key, body, test_id=test_id.carried(request))
+    return _job(query, _waited(ctx, query, done), 200)
 
 
 @resource.on("instance", "DELETE", summary="Delete an SVM and all it owns (a job).")
 def delete(ctx: Context, request: Request) -> Response:
     query = parse_query(request.query_string, resource, "delete")
-    done = ctx.backends.svms.delete(request.path_params["key"])
-    return _job(query, done, 200)
+    done = ctx.backends.svms.delete(request.path_params["key"], test_id=test_id.carried(request))
+    return _job(query, _waited(ctx, query, done), 200)
+
+
+def _waited(ctx: Context, query: Any, done: Done) -> Done:
+    """With return_timeout, a job still running is waited for (as long as it may end)."""
+    if (query.return_timeout or 0) > 0 and done.state in PENDING:
+        return replace(done, state=ctx.backends.jobs.wait(done.job_uuid, query.return_timeout))
+    return done
+
+
+def _pending_record(svm_uuid: str, name: str, hal: bool) -> dict[str, Any]:
+    """The record of an SVM whose create job has not ended: what the request named."""
+    out: dict[str, Any] = {"uuid": svm_uuid, "name": name}
+    if hal:
+        out["_links"] = {"self": {"href": resource.instance_href(svm_uuid)}}
+    return out
 
 
 def _job(query: Any, done: Done, status: int, **kw: Any) -> Response:
-    return jobs.job_response(query, done.job_uuid, done_status=status, **kw)
+    return jobs.job_response(
+        query, done.job_uuid, done_status=status, succeeded=done.state == "success", **kw
+    )
 
 
 enable_bulk(resource, "PATCH", "DELETE")

@@ -16,6 +16,7 @@ from ontap_ipsec.domain import events
 from ontap_ipsec.domain.backends.certificates import Certificates, certificate_record
 from ontap_ipsec.domain.backends.cluster import Cluster
 from ontap_ipsec.domain.backends.ipsec_ca import IpsecCaList, entry
+from ontap_ipsec.domain.backends.jobs import Jobs
 from ontap_ipsec.domain.backends.svms import Svms, record
 from ontap_ipsec.domain.events import Event, EventBus
 from ontap_ipsec.store import certificates as cert_rows
@@ -46,7 +47,8 @@ class Backends:
         self.bus = bus
         self.ipsec_ca = IpsecCaList(store, bus, now)
         self.certificates = Certificates(store, bus, now, vault)
-        self.svms = Svms(store, bus, now)
+        self.jobs = Jobs(store, bus, now)
+        self.svms = Svms(store, bus, now, self.jobs)
         self.cluster = Cluster(store, bus, now)
 
     def reset(self) -> None:

@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from ontap_ipsec.domain import errors, events
-from ontap_ipsec.domain.backends import jobs
 from ontap_ipsec.domain.backends.ipsec_ca import entry
+from ontap_ipsec.domain.backends.jobs import Jobs
 from ontap_ipsec.domain.clock import naive_utc
 from ontap_ipsec.domain.errors import DomainError
 from ontap_ipsec.domain.events import Event, EventBus, SvmRecord
@@ -41,10 +41,12 @@ PATCHABLE_STATES = ("running", "stopped")
 
 @dataclass(frozen=True)
 class Done:
-    """A change that ran as a job: the object it concerned and its job."""
+    """A change that runs as a job: the object it concerns, its job and the job's state
+    (``success`` when the change is made, ``queued`` until the job ends, or ``failure``)."""
 
     uuid: str
     job_uuid: str
+    state: str = "success"
 
 
 def check_name(name: Any) -> str:
@@ -88,10 +90,20 @@ def record(row: Any) -> SvmRecord:
 
 
 class Svms:
-    def __init__(self, store: Store, bus: EventBus, now: Callable[[], datetime]) -> None:
+    """The SVM rules. Each change runs as a job (:mod:`.jobs`): the request checks what it
+    can and starts the job; the change itself is an applier, run when the job succeeds
+    (at once with the default progression), which checks again what may have changed."""
+
+    def __init__(
+        self, store: Store, bus: EventBus, now: Callable[[], datetime], jobs: Jobs
+    ) -> None:
         self.store = store
         self.bus = bus
         self.now = now
+        self.jobs = jobs
+        jobs.appliers.update(
+            {"svm.create": _apply_create, "svm.modify": _apply_modify, "svm.delete": _apply_delete}
+        )
 
     def create(
         self,
@@ -101,6 +113,7 @@ class Svms:
         comment: str | None = None,
         ipspace_name: str | None = None,
         ipspace_uuid: str | None = None,
+        test_id: str | None = None,
     ) -> Done:
         name = check_name(name)
         language = check_language(language or DEFAULT_LANGUAGE)
@@ -118,28 +131,32 @@ class Svms:
             if _name_taken(tx, name):
                 raise name_taken(name)
             svm_uuid = str(uuid.uuid4())
-            created = SvmRecord(svm_uuid, name, comment, language, "running")
-            tx.run(
-                rows.INSERT,
-                {
-                    "uuid": svm_uuid,
-                    "name": name,
-                    "comment": comment,
-                    "language": language,
-                    "state": "running",
-                    "subtype": "default",
-                    "ipspace_name": DEFAULT_IPSPACE,
-                    "ipspace_uuid": home[0],
-                    "snapshot_policy_name": DEFAULT_SNAPSHOT_POLICY,
-                    "snapshot_policy_uuid": home[1],
-                    "created": now,
-                },
+            values = {
+                "uuid": svm_uuid,
+                "name": name,
+                "comment": comment,
+                "language": language,
+                "state": "running",
+                "subtype": "default",
+                "ipspace_name": DEFAULT_IPSPACE,
+                "ipspace_uuid": home[0],
+                "snapshot_policy_name": DEFAULT_SNAPSHOT_POLICY,
+                "snapshot_policy_uuid": home[1],
+                "created": now.isoformat(),
+            }
+            started = self.jobs.start(
+                tx,
+                "POST",
+                "/api/svm/svms",
+                {"op": "svm.create", "values": values},
+                test_id=test_id,
+                svm_uuid=svm_uuid,
+                svm_name=name,
             )
-            job = jobs.record_done(tx, now, "POST /api/svm/svms", svm_uuid=svm_uuid, svm_name=name)
-        self.bus.publish([events.SvmCreated(created)])
-        return Done(svm_uuid, job)
+        self.jobs.committed(started)
+        return Done(svm_uuid, started.uuid, started.state)
 
-    def modify(self, svm_uuid: str, changes: dict[str, Any]) -> Done:
+    def modify(self, svm_uuid: str, changes: dict[str, Any], *, test_id: str | None = None) -> Done:
         """Rename an SVM, change its comment or language, start or stop it (`changes`: any
         of name, comment, language, state)."""
         if not changes:
@@ -158,52 +175,84 @@ class Svms:
                 "state", changes["state"], "an SVM is started (running) or stopped (stopped)"
             )
         with self.store.transaction() as tx:
-            current = tx.first(rows.RECORD, {"uuid": svm_uuid})
-            if current is None:
-                raise errors.not_found("uuid")
-            old = record(current)
-            if "name" in changes and _name_taken(tx, changes["name"], other_than=svm_uuid):
-                raise name_taken(changes["name"])
-            columns = tuple(sorted(changes))
-            values = {f"new_{c}": changes[c] for c in columns}
-            tx.run(rows.update(columns), {"uuid": svm_uuid, **values})
-            new = SvmRecord(
-                old.uuid,
-                changes.get("name", old.name),
-                changes.get("comment", old.comment),
-                changes.get("language", old.language),
-                changes.get("state", old.state),
-            )
-            job = jobs.record_done(
+            old = _modifiable(tx, svm_uuid, changes)
+            started = self.jobs.start(
                 tx,
-                naive_utc(self.now()),
-                f"PATCH /api/svm/svms/{svm_uuid}",
+                "PATCH",
+                f"/api/svm/svms/{svm_uuid}",
+                {"op": "svm.modify", "uuid": svm_uuid, "changes": changes},
+                test_id=test_id,
                 svm_uuid=svm_uuid,
-                svm_name=new.name,
+                svm_name=changes.get("name", old.name),
             )
-        self.bus.publish([events.SvmModified(old, new)])
-        return Done(svm_uuid, job)
+        self.jobs.committed(started)
+        return Done(svm_uuid, started.uuid, started.state)
 
-    def delete(self, svm_uuid: str) -> Done:
+    def delete(self, svm_uuid: str, *, test_id: str | None = None) -> Done:
         """Delete an SVM, its certificates and their IPsec entries."""
         with self.store.transaction() as tx:
             current = tx.first(rows.RECORD, {"uuid": svm_uuid})
             if current is None:
                 raise errors.not_found("uuid")
-            gone = owned_by(tx, svm_uuid)
-            for statement in rows.OWNED_DELETES:
-                tx.run(statement, {"svm": svm_uuid})
-            tx.run(rows.DELETE, {"uuid": svm_uuid})
-            old = record(current)
-            job = jobs.record_done(
+            started = self.jobs.start(
                 tx,
-                naive_utc(self.now()),
-                f"DELETE /api/svm/svms/{svm_uuid}",
+                "DELETE",
+                f"/api/svm/svms/{svm_uuid}",
+                {"op": "svm.delete", "uuid": svm_uuid},
+                test_id=test_id,
                 svm_uuid=svm_uuid,
-                svm_name=old.name,
+                svm_name=current[1],
             )
-        self.bus.publish([*gone, events.SvmDeleted(old)])
-        return Done(svm_uuid, job)
+        self.jobs.committed(started)
+        return Done(svm_uuid, started.uuid, started.state)
+
+
+def _modifiable(tx: Tx, svm_uuid: str, changes: dict[str, Any]) -> SvmRecord:
+    current = tx.first(rows.RECORD, {"uuid": svm_uuid})
+    if current is None:
+        raise errors.not_found("uuid")
+    if "name" in changes and _name_taken(tx, changes["name"], other_than=svm_uuid):
+        raise name_taken(changes["name"])
+    return record(current)
+
+
+def _apply_create(tx: Tx, payload: dict[str, Any]) -> list[Event]:
+    values = dict(payload["values"])
+    if _name_taken(tx, values["name"]):
+        raise name_taken(values["name"])
+    values["created"] = datetime.fromisoformat(values["created"])
+    tx.run(rows.INSERT, values)
+    created = SvmRecord(
+        values["uuid"], values["name"], values["comment"], values["language"], values["state"]
+    )
+    return [events.SvmCreated(created)]
+
+
+def _apply_modify(tx: Tx, payload: dict[str, Any]) -> list[Event]:
+    svm_uuid, changes = payload["uuid"], payload["changes"]
+    old = _modifiable(tx, svm_uuid, changes)
+    columns = tuple(sorted(changes))
+    tx.run(rows.update(columns), {"uuid": svm_uuid, **{f"new_{c}": changes[c] for c in columns}})
+    new = SvmRecord(
+        old.uuid,
+        changes.get("name", old.name),
+        changes.get("comment", old.comment),
+        changes.get("language", old.language),
+        changes.get("state", old.state),
+    )
+    return [events.SvmModified(old, new)]
+
+
+def _apply_delete(tx: Tx, payload: dict[str, Any]) -> list[Event]:
+    svm_uuid = payload["uuid"]
+    current = tx.first(rows.RECORD, {"uuid": svm_uuid})
+    if current is None:
+        raise errors.not_found("uuid")
+    gone = owned_by(tx, svm_uuid)
+    for statement in rows.OWNED_DELETES:
+        tx.run(statement, {"svm": svm_uuid})
+    tx.run(rows.DELETE, {"uuid": svm_uuid})
+    return [*gone, events.SvmDeleted(record(current))]
 
 
 def owned_by(tx: Tx, svm_uuid: str, cause: str = "svm_deleted") -> list[Event]:
