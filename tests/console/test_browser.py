@@ -49,7 +49,12 @@ from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("console-browser") / "data"
-    with run_server(data, admin_password=ADMIN_PASSWORD, extra_args=("--workers", "2")) as srv:
+    with run_server(
+        data,
+        admin_password=ADMIN_PASSWORD,
+        extra_args=("--workers", "2", "--access-log"),
+        log_level="info",
+    ) as srv:
         env = {**os.environ, "ONTAP_IPSEC_NEW_PASSWORD": VIEWER[1]}
         subprocess.run(
             [str(EXECUTABLE), "passwd", VIEWER[0], "--role", "readonly", "--data-dir", str(data)],
@@ -326,3 +331,11 @@ def test_a_form_without_its_csrf_token_is_refused(browser: WebDriver, server: Se
     with pytest.raises(NoSuchElementException):
         d.find_element(By.XPATH, "//th[normalize-space()='forged']")
     sign_out(d)
+
+
+def test_no_password_nor_key_reached_the_server_log(server: Server) -> None:
+    """Last in the module: everything above went through the log (access log on, info)."""
+    log = server.output()
+    assert "GET /ipsec" in log  # the access log did record the console's requests
+    for secret in (ADMIN_PASSWORD, VIEWER[1], "PRIVATE KEY"):
+        assert secret not in log
