@@ -105,3 +105,21 @@ def test_a_daemon_that_is_not_there_is_no_reason_not_to_serve(tmp_path: Path) ->
     assert (daemon["reachable"], daemon["in_sync"]) == (False, False)
     assert daemon["last_error"].startswith("FileNotFoundError"), daemon
     assert "is not reachable" in api.log()
+
+
+def test_the_agent_stops_with_the_server_and_dies_with_it(tmp_path: Path) -> None:
+    require_vici()
+    from ontap_ipsec.ipsec.status_file import alive, path_in
+    from tests.strongswan.ike import wait_for
+    from tests.strongswan.served import serving
+
+    missing = {"cluster1": "unix:///nonexistent/ontap-ipsec-test/charon.vici"}
+    with serving(tmp_path / "one", missing, reachable=False) as api:
+        pid = api.wait_status(lambda d: d["agent"].get("running"), 20.0)["agent"]["pid"]
+        assert pid != api.server.process.pid and path_in(tmp_path / "one").exists()
+    assert not alive(pid) and not path_in(tmp_path / "one").exists()  # an orderly stop
+
+    with serving(tmp_path / "two", missing, reachable=False) as api:
+        pid = api.wait_status(lambda d: d["agent"].get("running"), 20.0)["agent"]["pid"]
+        api.server.kill()  # SIGKILL: no shutdown code runs in the server
+        wait_for(lambda: not alive(pid), 5.0)
