@@ -14,6 +14,9 @@ Installed with the package (entry point ``pytest11``), it gives any test suite:
     The ASGI app, an authenticated ``httpx.Client`` and a
     ``netapp_ontap.HostConnection``, all driven in-process (no sockets), empty
     at the start of the test.
+``@pytest.mark.ontap_version("9.10.1")``
+    The fixtures above imitate that ONTAP release instead of the newest (every release
+    from 9.10.1 to 9.18.1 has a profile: ontap_ipsec.versions).
 
 All of them share one app (and one database) per test session, or per worker
 under pytest-xdist: the server runs in a background thread of the test process,
@@ -42,11 +45,13 @@ import pytest
 from ontap_ipsec import seeding
 from ontap_ipsec.inprocess import SyncASGITransport
 from ontap_ipsec.inprocess import client as inprocess_client
+from ontap_ipsec.testing_jobs import ontap_jobs
 from ontap_ipsec.testing_toolkit import ontap_faults, ontap_journal
 
 __all__ = [
     "InProcess",
     "ontap_faults",
+    "ontap_jobs",
     "ontap_journal",
     "OntapServer",
     "inprocess_host_connection",
@@ -350,20 +355,78 @@ def ontap_server_session(ontap_inprocess_session: InProcess) -> Iterator[OntapSe
     stop()
 
 
+class _Releases:
+    """Endpoints imitating other ONTAP releases (``@pytest.mark.ontap_version("9.10.1")``),
+    one app per release per session, made on first use; a server only when asked for."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.apps: dict[str, InProcess] = {}
+        self.servers: dict[str, tuple[OntapServer, Any]] = {}
+
+    def inprocess(self, version: str) -> InProcess:
+        if version not in self.apps:
+            data_dir = self.base / version / "data"
+            password = secrets.token_urlsafe(16)
+            app = make_app(data_dir, password, ontap_version=version)
+            self.apps[version] = InProcess(app, USERNAME, password, data_dir)
+        return self.apps[version]
+
+    def server(self, version: str) -> OntapServer:
+        if version not in self.servers:
+            self.servers[version] = start_server(self.inprocess(version))
+        return self.servers[version][0]
+
+    def close(self) -> None:
+        for _server, stop in self.servers.values():
+            stop()
+        for endpoint in self.apps.values():
+            endpoint.app.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "ontap_version(release): the ontap_* fixtures imitate that ONTAP release "
+        "(9.10.1 .. 9.18.1; see ontap_ipsec.versions)",
+    )
+
+
+@pytest.fixture(scope="session")
+def ontap_releases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Releases]:
+    """The endpoints of the releases tests ask for with @pytest.mark.ontap_version."""
+    releases = _Releases(tmp_path_factory.mktemp("ontap-releases"))
+    yield releases
+    releases.close()
+
+
+def _release(request: pytest.FixtureRequest) -> str | None:
+    marker = request.node.get_closest_marker("ontap_version")
+    return None if marker is None else str(marker.args[0])
+
+
 @pytest.fixture
-def ontap_server(
-    ontap_server_session: OntapServer, ontap_inprocess_session: InProcess
-) -> OntapServer:
+def ontap_server(request: pytest.FixtureRequest, ontap_releases: _Releases) -> OntapServer:
     """The HTTPS server, with empty state (no SVMs, certificates or IPsec entries)."""
-    ontap_inprocess_session.reset()
-    return ontap_server_session
+    version = _release(request)
+    if version is not None:
+        server = ontap_releases.server(version)
+    else:
+        server = request.getfixturevalue("ontap_server_session")
+    server.reset()
+    return server
 
 
 @pytest.fixture
-def ontap_inprocess(ontap_inprocess_session: InProcess) -> InProcess:
+def ontap_inprocess(request: pytest.FixtureRequest, ontap_releases: _Releases) -> InProcess:
     """The in-process endpoint (app, credentials, client(), seed()), with empty state."""
-    ontap_inprocess_session.reset()
-    return ontap_inprocess_session
+    version = _release(request)
+    if version is not None:
+        endpoint = ontap_releases.inprocess(version)
+    else:
+        endpoint = request.getfixturevalue("ontap_inprocess_session")
+    endpoint.reset()
+    return endpoint
 
 
 @pytest.fixture

@@ -37,8 +37,10 @@ def test_readonly_is_403_and_anonymous_401(app: OntapApp, method: str, path: str
 
 
 def test_off_with_no_control_api(tmp_path: Path) -> None:
-    with app_on(tmp_path / "data", no_control_api=True) as app:
-        with inprocess_client(app, auth=AUTH) as admin:
-            for method, path in PATHS:
-                answer: httpx.Response = admin.request(method, path)
-                assert answer.status_code == 404, (method, path)
+    with (
+        app_on(tmp_path / "data", no_control_api=True) as app,
+        inprocess_client(app, auth=AUTH) as admin,
+    ):
+        for method, path in PATHS:
+            answer: httpx.Response = admin.request(method, path)
+            assert answer.status_code == 404, (method, path)
