@@ -160,6 +160,13 @@ def test_a_tampered_cookie_is_no_session(admin: tuple[httpx.Client, str]) -> Non
     assert client.get("/").status_code == 303
 
 
+def test_the_login_page_of_a_signed_in_account_goes_on(admin: tuple[httpx.Client, str]) -> None:
+    client, _ = admin
+    response = client.get("/login?next=/svms")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/svms"
+
+
 def test_next_never_leaves_the_console(anon_browser: httpx.Client) -> None:
     form = anon_browser.get("/login")
     response = anon_browser.post(

@@ -42,6 +42,8 @@ def _form(console: Console, request: PageRequest, status: int = 200, **values: o
 
 @route("GET", "/login")
 async def show(console: Console, request: PageRequest) -> Page:
+    if console.sessions.open(request.cookies.get(COOKIE)) is not None:
+        return redirect(_next(request))  # signed in already
     return _form(console, request)
 
 
