@@ -66,3 +66,14 @@ def test_the_resync_repairs_what_swanctl_unloaded(
     gone = time.monotonic()
     wait_for(lambda: authority(UUID) in authorities(lab, "a"), 2.0)
     assert time.monotonic() - gone < 0.5 + 0.5  # a resync interval, and a poll or two
+
+
+def test_the_resync_converges_a_change_nobody_announced(
+    lab: Lab, desired: DesiredList, make_reconciler: Callable[..., Any]
+) -> None:
+    """A restore, or a hand-made edit past the triggers, sends no notice: the resync finds it."""
+    reconciler = make_reconciler({"vs1": lab.daemons["a"].uri}, resync=0.5)
+    assert reconciler.converge()
+    desired.scopes = {"vs1": {UUID: lab.daemons["b"].identity.ca_pem}}  # and no notify()
+    took = wait_for(lambda: authority(UUID) in authorities(lab, "a"), 2.0)
+    assert took < 0.5 + 0.5

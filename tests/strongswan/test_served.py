@@ -108,6 +108,11 @@ def test_an_svm_named_before_it_exists_attaches_and_its_delete_unloads_its_cas(
         assert authority(ca) not in authorities(lab, "b")  # an SVM's entry: vs1's daemon only
         status = api.daemon("vs1")
         assert (status["attached"], status["scope_key"], status["entries"]) == (True, svm, 1)
+        cluster_ca = api.install_ca(lab.daemons["a"].identity.ca_pem, "ca-a")
+        api.add(cluster_ca)  # cluster scope: the cluster's daemon only, not vs1's
+        wait_for(lambda: authority(cluster_ca) in authorities(lab, "b"), CONVERGED)
+        api.wait_status(lambda doc: all(d["in_sync"] for d in doc["daemons"]), CONVERGED)
+        assert set(authorities(lab, "a")) == {OPERATOR_NAME, authority(ca)}
 
         api.delete_svm(svm)
         wait_for(lambda: set(authorities(lab, "a")) == {OPERATOR_NAME}, CONVERGED)
@@ -181,3 +186,29 @@ def test_strongswan_status_prints_each_daemon_and_the_unattached_scopes(
             {"scope": "vs2", "scope_key": document["unattached"][0]["scope_key"], "entries": 1}
         ]
         assert document["daemons"][0]["scope_key"] == "cluster"
+
+
+def test_entries_listed_before_the_start_are_loaded_and_a_query_delete_unloads_them(
+    lab: Lab, tmp_path: Path
+) -> None:
+    """What a restore will need: the pass at start converges whatever the database holds."""
+    data = tmp_path / "data"
+    with serving(data, daemons(lab)) as api:
+        made = [
+            api.install_ca(lab.daemons["a"].identity.ca_pem, "ca-a"),
+            api.install_ca(pem(make_ca(new_key("p256"), "another")[0]), "another"),
+        ]
+        for ca in made:
+            api.add(ca)
+    lab.daemons["b"].stop()  # a daemon that has lost everything, and a server not running
+    lab.daemons["b"].start()
+    lab.configure("b")
+    with serving(data, daemons(lab)) as api:
+        wanted = {authority(ca) for ca in made}
+        wait_for(lambda: wanted <= set(authorities(lab, "b")), CONVERGED)
+        assert_accepted(lab)
+        terminate_all(lab)
+        answer = api.http.delete("/api/security/ipsec/ca-certificates", params={"scope": "cluster"})
+        assert answer.json() == {"num_records": 2}, answer.text
+        wait_for(lambda: not wanted & set(authorities(lab, "b")), CONVERGED)
+        assert_refused(lab)
