@@ -103,7 +103,7 @@ class StrongswanService:
         return {
             "pid": os.getpid(),
             "in_process": self.bus is not None,
-            "started": datetime.fromtimestamp(self.started, UTC).isoformat(),
+            "started": datetime.fromtimestamp(self.started, UTC).isoformat().replace("+00:00", "Z"),
             "daemons": [status[spec.scope] for spec in self.specs],
         }
 
