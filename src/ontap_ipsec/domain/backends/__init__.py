@@ -17,6 +17,7 @@ from ontap_ipsec.domain.backends.certificates import Certificates, certificate_r
 from ontap_ipsec.domain.backends.cluster import Cluster
 from ontap_ipsec.domain.backends.ipsec_ca import IpsecCaList, entry
 from ontap_ipsec.domain.backends.jobs import Jobs
+from ontap_ipsec.domain.backends.state import State
 from ontap_ipsec.domain.backends.svms import Svms, record
 from ontap_ipsec.domain.events import Event, EventBus
 from ontap_ipsec.store import certificates as cert_rows
@@ -50,6 +51,7 @@ class Backends:
         self.jobs = Jobs(store, bus, now)
         self.svms = Svms(store, bus, now, self.jobs)
         self.cluster = Cluster(store, bus, now)
+        self.state = State(store, bus, vault)
 
     def reset(self) -> None:
         """Empty the state (SVMs, certificates, the IPsec list, jobs) in one transaction;

@@ -1,0 +1,209 @@
+"""State snapshots: the whole state out as one document, and a document in, all or nothing.
+
+Export reads every section in one read transaction; private keys are left out unless a
+passphrase is given, and then sealed with it (:mod:`ontap_ipsec.domain.key_seal`).
+Import checks the whole document first (every error names its line), replaces the state
+in one transaction (:func:`ontap_ipsec.store.state.replace_all`: the cluster's identity,
+SVMs, certificates, the IPsec list, ended jobs and, when the document has them, the
+accounts), and after the commit publishes what changed: everything there was, removed
+(cause ``import``), then everything the document holds, added, so that subscribers such
+as the strongSwan reconciler converge. Job progression and failure rules stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from ontap_ipsec.domain import events
+from ontap_ipsec.domain import state_document as doc
+from ontap_ipsec.domain.events import (
+    CertificateRecord,
+    ClusterRecord,
+    Event,
+    EventBus,
+    IpsecCaEntry,
+    SvmRecord,
+)
+from ontap_ipsec.domain.key_seal import Sealer, document_salt
+from ontap_ipsec.store import state as rows
+from ontap_ipsec.store.engine import Store
+
+if TYPE_CHECKING:
+    from ontap_ipsec.domain.pki import KeyVault
+
+CAUSE = "import"
+SAN_KINDS = ("dns", "email", "ip", "uri")
+
+
+class State:
+    def __init__(self, store: Store, bus: EventBus, vault: Callable[[], KeyVault]) -> None:
+        self.store = store
+        self.bus = bus
+        self.vault = vault
+
+    def export(self, passphrase: str | None = None) -> str:
+        """The state as a YAML document; private keys sealed with `passphrase`, or left out."""
+        found = rows.read_all(self.store)
+        cluster = found["cluster"][0]
+        sealer = Sealer(passphrase, document_salt(cluster["uuid"])) if passphrase else None
+        for cert in found["certificates"]:
+            token = cert.pop("private_key")
+            if sealer is not None and token is not None:
+                cert["private_key"] = sealer.seal(cert["uuid"], self.vault().decrypt(token))
+        document: dict[str, Any] = {"format": doc.FORMAT, "version": doc.VERSION}
+        document["cluster"] = cluster
+        for section in rows.SECTIONS[1:]:
+            document[section.name] = found[section.name]
+        if sealer is not None:
+            document["private_keys"] = sealer.header()
+        return doc.render(document)
+
+    def load(self, text: str | bytes, passphrase: str | None = None) -> dict[str, int]:
+        """Replace the state with a document's; how many records of each section."""
+        document = doc.parse(text)
+        checked = {s.name: doc.records(document, s) for s in rows.SECTIONS}
+        sealer = self._sealer(document, passphrase)
+        certificates = checked[rows.CERTIFICATES.name]
+        for line, cert in certificates:
+            cert["private_key"] = self._key(document, sealer, line, cert)
+        _one_admin(document, checked[rows.ACCOUNTS.name])
+        values = {name: [v for _, v in found] for name, found in checked.items()}
+        sans = [_sans(line, cert) for line, cert in certificates]
+        try:
+            before = rows.replace_all(
+                self.store,
+                values,
+                [row for found in sans for row in found],
+                accounts="accounts" in document,
+            )
+        except Exception as exc:
+            refused = rows.refused_row(exc)
+            if refused is None or not _integrity(exc):
+                raise
+            raise doc.bad(_line_of(checked, refused), _refusal(exc)) from None
+        self.bus.publish(_changes(before, values))
+        return {name: len(found) for name, found in values.items()}
+
+    def _sealer(self, document: doc.Located, passphrase: str | None) -> Sealer | None:
+        header = document.get("private_keys")
+        if header is None:
+            return None
+        if not passphrase:
+            raise doc.bad(
+                document.lines["private_keys"],
+                "the document holds private keys: give the passphrase they were sealed with",
+            )
+        try:
+            return Sealer.from_header(passphrase, header)
+        except doc.DomainError as exc:
+            raise doc.bad(document.lines["private_keys"], exc.message) from None
+
+    def _key(
+        self, document: doc.Located, sealer: Sealer | None, line: int, cert: dict[str, Any]
+    ) -> str | None:
+        token = cert.get("private_key")
+        if token is None:
+            return None
+        if sealer is None:
+            raise doc.bad(line, "a private_key needs the private_keys section that sealed it")
+        try:
+            return self.vault().encrypt(sealer.open(cert["uuid"], token))
+        except doc.DomainError as exc:
+            raise doc.bad(line, exc.message) from None
+
+
+def _one_admin(document: doc.Located, accounts: list[tuple[int, dict[str, Any]]]) -> None:
+    if "accounts" not in document:
+        return
+    if not any(a["role"] == "admin" and not a.get("locked") for _, a in accounts):
+        raise doc.bad(
+            document.lines["accounts"],
+            "accounts: at least one admin account must be unlocked (leave the section out "
+            "to keep the accounts there are)",
+        )
+
+
+def _sans(line: int, cert: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for kind in SAN_KINDS:
+        raw = cert.get(f"san_{kind}")
+        if raw is None:
+            continue
+        try:
+            values = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            values = None
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise doc.bad(line, f'certificates: "san_{kind}" must be a JSON list of texts')
+        out += [
+            {"certificate_uuid": cert["uuid"], "kind": kind, "value": v}
+            for v in dict.fromkeys(values)
+        ]
+    return out
+
+
+def _integrity(exc: Exception) -> bool:
+    return type(exc).__name__ == "IntegrityError"
+
+
+def _refusal(exc: Exception) -> str:
+    """The database's reason, first line only (it may quote values past it)."""
+    original = getattr(exc, "orig", exc)
+    reason = str(original).splitlines()[0] if str(original) else type(original).__name__
+    return f"the record is refused by the database's rules ({reason})"
+
+
+def _line_of(checked: dict[str, list[tuple[int, dict[str, Any]]]], refused: dict[str, Any]) -> int:
+    for found in checked.values():
+        for line, values in found:
+            if all(values.get(k) == v for k, v in refused.items() if k in values):
+                return line
+    return 0
+
+
+def _changes(
+    before: dict[str, list[dict[str, Any]]], after: dict[str, list[dict[str, Any]]]
+) -> list[Event]:
+    out: list[Event] = []
+    out += [
+        events.IpsecCaRemoved(_entry(r, before), CAUSE) for r in before["ipsec_ca_certificates"]
+    ]
+    out += [events.CertificateDeleted(_cert(r), CAUSE) for r in before["certificates"]]
+    out += [events.SvmDeleted(_svm(r), CAUSE) for r in before["svms"]]
+    old, new = before["cluster"][0], after["cluster"][0]
+    if _cluster(old) != _cluster(new):
+        out.append(events.ClusterModified(_cluster(old), _cluster(new)))
+    out += [events.SvmCreated(_svm(r)) for r in after["svms"]]
+    out += [events.CertificateInstalled(_cert(r)) for r in after["certificates"]]
+    out += [events.IpsecCaAdded(_entry(r, after)) for r in after["ipsec_ca_certificates"]]
+    return out
+
+
+def _svm(r: dict[str, Any]) -> SvmRecord:
+    return SvmRecord(r["uuid"], r["name"], r.get("comment"), r["language"], r["state"])
+
+
+def _cert(r: dict[str, Any]) -> CertificateRecord:
+    return CertificateRecord(
+        r["uuid"],
+        r["name"],
+        r["type"],
+        r["scope_key"],
+        r.get("svm_uuid"),
+        r.get("common_name"),
+        r["serial_number"],
+        bool(r["is_ca"]),
+    )
+
+
+def _entry(r: dict[str, Any], state: dict[str, list[dict[str, Any]]]) -> IpsecCaEntry:
+    names = {s["uuid"]: s["name"] for s in state["svms"]}
+    svm = r.get("svm_uuid")
+    return IpsecCaEntry(r["certificate_uuid"], r["scope_key"], svm, names.get(svm) if svm else None)
+
+
+def _cluster(r: dict[str, Any]) -> ClusterRecord:
+    return ClusterRecord(r["uuid"], r["name"], r.get("contact"), r.get("location"))
