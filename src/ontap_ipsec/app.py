@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from ontap_ipsec import versions
 from ontap_ipsec.auth import Authenticator
 from ontap_ipsec.config import Settings
 from ontap_ipsec.control import routes as control
@@ -49,6 +50,7 @@ class OntapApp:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.router = Router(all_resources())
+        self.profile = versions.profile_for(ctx.settings.ontap_version)
         self.authenticator = Authenticator()
         self._driver_operational = ctx.store.engine.dialect.loaded_dbapi.OperationalError
         self._writers = ThreadPoolExecutor(_WRITER_THREADS, thread_name_prefix="ontap-write")
@@ -131,8 +133,12 @@ class OntapApp:
         await send_response(send, request, response)
 
     def handle(self, request: Request, exchange: Exchange | None = None) -> Response:
-        """The response to `request`: every failure as ONTAP's envelope."""
-        exchange = exchange or Exchange()
+        """The response to `request` under this app's ONTAP release: every failure as ONTAP's
+        envelope."""
+        with versions.active(self.profile):
+            return self._handle(request, exchange or Exchange())
+
+    def _handle(self, request: Request, exchange: Exchange) -> Response:
         try:
             return self._dispatch(request, exchange)
         except OntapError as exc:

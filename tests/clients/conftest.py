@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from ontap_ipsec import versions
 from tests.server.process import Server, start_server
 
 PASSWORD = "client-suite-pw"
@@ -29,6 +30,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         host=None,
         log_level=None,
     )
+    yield proc
+    proc.stop(grace=STOP_GRACE)
+
+
+@pytest.fixture(scope="module", params=[versions.OLDEST, versions.NEWEST])
+def release_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """`serve --ontap-version` of the oldest and of the newest release profiled, in turn (a
+    module's `server` when it says `server = release_server`)."""
+    proc = start_server(
+        tmp_path_factory.mktemp(f"server-{request.param}") / "data",
+        admin_password=PASSWORD,
+        host=None,
+        log_level=None,
+        extra_args=("--ontap-version", request.param),
+    )
+    proc.release = request.param  # type: ignore[attr-defined]
     yield proc
     proc.stop(grace=STOP_GRACE)
 

@@ -8,6 +8,7 @@ by `certificate.uuid`. The rules are the IPsec CA list's
 
 from __future__ import annotations
 
+from ontap_ipsec import versions
 from ontap_ipsec.domain.scope import ScopeRef
 from ontap_ipsec.rest.body import parse_body
 from ontap_ipsec.rest.bulk import enable_bulk
@@ -83,7 +84,10 @@ def add(ctx: Context, request: Request) -> Response:
     if not query.return_records:
         return Response(201, {}, headers)
     record = fetch_record(ctx.store, resource, uuid, _POSTED, hal=False)
-    return Response(201, records_body([record] if record else []), headers)
+    body = records_body([record] if record else [])
+    if request.hal and versions.current().allows("answer ipsec_ca_certificate post _links"):
+        body["_links"] = {"self": {"href": resource.path}}  # the 9.13.1/9.14.1 schema's
+    return Response(201, body, headers)
 
 
 @resource.on("instance", "DELETE", summary="Remove a CA certificate from IPsec.")

@@ -89,8 +89,12 @@ def _flatten(
     for key, value in data.items():
         name = f"{prefix}{key}"
         fld = resource.by_name.get(name)
+        if fld is not None and (
+            not fld.known or (operation in fld.access and not fld.allows(operation))
+        ):  # the field, or this use of it, is not in the release being served
+            raise errors.unexpected_argument(name)
         if fld is not None:
-            if operation not in fld.access:
+            if not fld.allows(operation):
                 if fld.read_only is not None:
                     raise OntapError(400, *fld.read_only, target=name)
                 raise errors.cannot_set(name)

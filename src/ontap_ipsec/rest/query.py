@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import unquote_plus
 
+from ontap_ipsec import versions
 from ontap_ipsec.rest import errors
 from ontap_ipsec.rest.errors import OntapError
 from ontap_ipsec.rest.resource import Resource
@@ -100,7 +101,7 @@ def parse_query(query_string: str, resource: Resource, operation: Operation) -> 
         value = unquote_plus(raw_value)
         if key.startswith("start.") and operation == "list":
             query.start[key[len("start.") :]] = value
-        elif key in control:
+        elif key in control and versions.current().allows(f"parameter {key}"):
             _apply_control(query, key, value)
         elif key in resource.by_name and resource.by_name[key].gettable:
             if operation not in _FILTERS_ALLOWED:

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import orjson
 
+from ontap_ipsec import versions
 from ontap_ipsec.rest import errors
 from ontap_ipsec.rest.query import Query
 from ontap_ipsec.rest.resource import Field, Resource
@@ -19,6 +20,7 @@ _PROJECTIONS: dict[Any, list[Field]] = {}
 def projection(resource: Resource, query: Query, *, instance: bool) -> list[Field]:
     """The fields a response carries, in declaration order (memoised per query shape)."""
     key = (
+        versions.current().release,
         id(resource),
         None if query.fields is None else tuple(query.fields),
         tuple(query.filtered_fields),

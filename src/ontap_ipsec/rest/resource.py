@@ -11,8 +11,10 @@ object this package passes along and never looks into.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
+
+from ontap_ipsec import versions
 
 if TYPE_CHECKING:
     from ontap_ipsec.rest.context import Context
@@ -44,6 +46,7 @@ class Field:
     # a value outside `enum` (else 262185) and for a read-only field in a body (else 262196)
     not_in_enum: tuple[str, str] | None = None
     read_only: tuple[str, str] | None = None
+    schema: str = ""  # the resource's schema name, set by the Resource: the profile's key
     # Set by the resource's view (store/views.py), opaque here: the column holding
     # the field, for array fields the EXISTS builder over its elements, and the
     # stored text's size and nullability.
@@ -56,17 +59,29 @@ class Field:
     def stored(self) -> bool:
         return self.column is not None
 
+    def allows(self, access: str) -> bool:
+        """Whether the field takes `access` in the release being served (src/ontap_ipsec/
+        versions.py: a field or an access introduced later is unknown before)."""
+        return access in self.access and versions.current().field_allows(
+            self.schema, self.name, access
+        )
+
+    @property
+    def known(self) -> bool:
+        """Whether the release being served has the field at all."""
+        return any(self.allows(a) for a in self.access)
+
     @property
     def gettable(self) -> bool:
-        return "get" in self.access
+        return self.allows("get")
 
     @property
     def postable(self) -> bool:
-        return "post" in self.access
+        return self.allows("post")
 
     @property
     def patchable(self) -> bool:
-        return "patch" in self.access
+        return self.allows("patch")
 
     @property
     def has_constant(self) -> bool:
@@ -124,6 +139,7 @@ class Resource:
     def __post_init__(self) -> None:
         if self.view is not None:
             self.fields = self.view.bind(self.fields)
+        self.fields = [replace(f, schema=self.name) for f in self.fields]
         self.table: Any = None if self.view is None else self.view.table
         self.by_name: dict[str, Field] = {f.name: f for f in self.fields}
         self.required_on_post = [f.name for f in self.fields if f.required_on_post]
@@ -160,9 +176,13 @@ class Resource:
     def expand(self, name: str) -> list[str]:
         """Field names under `name`: itself if a leaf, its leaves if an object."""
         if name in self.by_name:
-            return [name]
+            return [name] if self.by_name[name].known else []  # not in an older release
         if name in self.prefixes:
-            return [n for n in self.gettable_names if n.startswith(name + ".")]
+            return [
+                n
+                for n in self.gettable_names
+                if n.startswith(name + ".") and self.by_name[n].gettable
+            ]
         return []
 
 

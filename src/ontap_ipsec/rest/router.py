@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ontap_ipsec import versions
 from ontap_ipsec.rest.errors import OntapError
 from ontap_ipsec.rest.resource import Handler, Resource
 
@@ -33,6 +34,14 @@ class Router:
         self._by_path = {r.path: r for r in resources}
 
     def match(self, path: str) -> Match | None:
+        """The route of `path`; None ("API not found") also for an endpoint the release
+        being served does not have (src/ontap_ipsec/versions.py)."""
+        found = self._match(path)
+        if found is not None and not versions.current().allows(f"endpoint {found.resource.path}"):
+            return None
+        return found
+
+    def _match(self, path: str) -> Match | None:
         if len(path) > 1 and path.endswith("/"):
             path = path[:-1]
         resource = self._by_path.get(path)

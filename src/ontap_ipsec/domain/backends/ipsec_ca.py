@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from ontap_ipsec import versions
 from ontap_ipsec.domain import errors, events
 from ontap_ipsec.domain import scope as scopes
 from ontap_ipsec.domain.clock import naive_utc
@@ -29,7 +30,9 @@ CANNOT_REMOVE_NOT_INSTALLED = "66257303"
 
 
 def not_installed() -> DomainError:
-    return DomainError(NOT_INSTALLED, "CA certificate is not installed.")
+    # 66257296 in the 9.10.1-9.12.1 references, 66257304 after (src/ontap_ipsec/versions.py)
+    code = versions.current().code("ca_not_installed", NOT_INSTALLED)
+    return DomainError(code, "CA certificate is not installed.")
 
 
 def entry(row: Sequence[Any]) -> IpsecCaEntry:
