@@ -3,15 +3,18 @@ trusts, and on PostgreSQL announced with NOTIFY ontap_ipsec_trust at the commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from ontap_ipsec.store import migrate
 from ontap_ipsec.store.engine import create_engine
 from ontap_ipsec.store.tables import certificates, cluster, ipsec_ca_certificates, svms
+from tests.conftest import PG_BASE, require_postgresql
 
 Step = Callable[[sa.Connection], object]
 CA = "c0000000-0000-4000-8000-000000000001"
@@ -84,9 +87,26 @@ def test_trust_changes_follow_every_change_on_postgresql(pg_url: str) -> None:
     _follows_every_change_to_trust(pg_url)
 
 
-def test_postgresql_notifies_listeners_at_the_commit_only(pg_url: str) -> None:
-    engine = _migrated(pg_url)
-    listener = sa.create_engine(pg_url, poolclass=sa.pool.NullPool).raw_connection()
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """A database of its own: a NOTIFY reaches every listener of its database, and other
+    tests change SVMs in schemas of the shared one meanwhile."""
+    require_postgresql()
+    name = f"t_notify_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield str(sa.make_url(PG_BASE).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_postgresql_notifies_listeners_at_the_commit_only(pg_database: str) -> None:
+    engine = _migrated(pg_database)
+    listener = sa.create_engine(pg_database, poolclass=sa.pool.NullPool).raw_connection()
     try:
         conn = listener.driver_connection
         conn.autocommit = True

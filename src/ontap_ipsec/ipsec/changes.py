@@ -114,11 +114,19 @@ class SqliteFeed(_Feed):
 
 
 class PostgresFeed(_Feed):
-    """LISTENs on a connection of its own, outside the store's pool."""
+    """LISTENs on a connection of its own, outside the store's pool.
 
-    def __init__(self, url: str, on_change: Callable[[], None]) -> None:
+    A notification is database-wide: another deployment in another schema of the same
+    database sends them too. Each one is therefore followed by a read of this schema's
+    generation, and only a move starts a pass.
+    """
+
+    def __init__(
+        self, url: str, generation: Callable[[], int], on_change: Callable[[], None]
+    ) -> None:
         super().__init__(on_change)
         self.url = url
+        self.generation = generation
         self.connected = threading.Event()  # for tests: LISTEN is in place
 
     def watch(self) -> None:
@@ -131,11 +139,15 @@ class PostgresFeed(_Feed):
                 conn: Any = raw.driver_connection
                 conn.autocommit = True
                 conn.execute(f"LISTEN {CHANNEL}")
+                seen = self.generation()
                 self.connected.set()
                 self.watching()
                 while not self.stopping.is_set():
-                    got = list(conn.notifies(timeout=LISTEN_TIMEOUT))
-                    if got:
+                    if not list(conn.notifies(timeout=LISTEN_TIMEOUT)):
+                        continue
+                    current = self.generation()
+                    if current != seen:
+                        seen = current
                         self.on_change()
             finally:
                 self.connected.clear()
@@ -148,5 +160,6 @@ def feed_for(store: Store, generation: Callable[[], int], on_change: Callable[[]
     """The feed that fits the store's database."""
     if store.dialect == "sqlite":
         return SqliteFeed(store, generation, on_change)
-    return PostgresFeed(store.engine.url.render_as_string(hide_password=False), on_change)
+    url = store.engine.url.render_as_string(hide_password=False)
+    return PostgresFeed(url, generation, on_change)
 
