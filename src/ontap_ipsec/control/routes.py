@@ -97,6 +97,7 @@ def _load() -> None:
     global _LOADED
     if not _LOADED:
         import ontap_ipsec.control.jobs  # noqa: F401 - job progression
+        import ontap_ipsec.control.state  # noqa: F401 - state snapshots
         from ontap_ipsec.control import basics, faults, journal  # noqa: F401 - register routes
 
         _LOADED = True

@@ -67,8 +67,7 @@ def replace_all(
 ) -> dict[str, list[dict[str, Any]]]:
     """Replace the state with `rows` (by section; the cluster's one row updated, the
     accounts replaced only when `accounts`) in one transaction; the rows it replaced.
-    Raises the driver's IntegrityError (wrapped by SQLAlchemy) when a row is refused,
-    with nothing changed; its ``params`` name the row."""
+    :class:`Refused` names a row the database refuses; nothing is changed then."""
     with store.write() as conn:
         before = {s.name: _select(conn, s) for s in SECTIONS}
         for table in (t.ipsec_ca_certificates, t.certificate_sans, t.certificates, t.svms):
@@ -80,11 +79,31 @@ def replace_all(
         for section in (ACCOUNTS, SVMS, CERTIFICATES, IPSEC, JOBS):
             if section is ACCOUNTS and not accounts:
                 continue
-            for row in rows[section.name]:
-                conn.execute(section.table.insert().values(**row))
+            for index, row in enumerate(rows[section.name]):
+                try:
+                    with conn.begin_nested():
+                        conn.execute(section.table.insert().values(**row))
+                except sa.exc.IntegrityError as exc:
+                    raise Refused(section.name, index, _reason(exc)) from None
         if sans:
             conn.execute(t.certificate_sans.insert(), sans)
     return before
+
+
+class Refused(Exception):
+    """The database refused a row of a section (a key taken, a reference to nothing)."""
+
+    def __init__(self, section: str, index: int, reason: str) -> None:
+        super().__init__(f"{section}[{index}]: {reason}")
+        self.section = section
+        self.index = index
+        self.reason = reason
+
+
+def _reason(exc: sa.exc.IntegrityError) -> str:
+    """The driver's reason, first line only (PostgreSQL's detail quotes values)."""
+    text = str(exc.orig).strip()
+    return text.splitlines()[0] if text else type(exc.orig).__name__
 
 
 @dataclass(frozen=True)
@@ -109,9 +128,3 @@ def column_kinds(section: Section) -> dict[str, ColumnKind]:
         optional = nullable or column.server_default is not None
         out[column.name] = ColumnKind(kind, nullable, optional, length)
     return out
-
-
-def refused_row(exc: Exception) -> dict[str, Any] | None:
-    """The values of the row the database refused (an IntegrityError of one insert)."""
-    params = getattr(exc, "params", None)
-    return params if isinstance(params, dict) else None

@@ -61,9 +61,14 @@ class State:
             document["private_keys"] = sealer.header()
         return doc.render(document)
 
-    def load(self, text: str | bytes, passphrase: str | None = None) -> dict[str, int]:
-        """Replace the state with a document's; how many records of each section."""
+    def load(
+        self, text: str | bytes, passphrase: str | None = None, *, keep_accounts: bool = False
+    ) -> dict[str, int]:
+        """Replace the state with a document's; how many records of each section. With
+        `keep_accounts` (or a document without them) the accounts there are stay."""
         document = doc.parse(text)
+        if keep_accounts:
+            document.pop("accounts", None)
         checked = {s.name: doc.records(document, s) for s in rows.SECTIONS}
         sealer = self._sealer(document, passphrase)
         certificates = checked[rows.CERTIFICATES.name]
@@ -71,6 +76,8 @@ class State:
             cert["private_key"] = self._key(document, sealer, line, cert)
         _one_admin(document, checked[rows.ACCOUNTS.name])
         values = {name: [v for _, v in found] for name, found in checked.items()}
+        if "accounts" not in document:
+            del values[rows.ACCOUNTS.name]
         sans = [_sans(line, cert) for line, cert in certificates]
         try:
             before = rows.replace_all(
@@ -79,11 +86,11 @@ class State:
                 [row for found in sans for row in found],
                 accounts="accounts" in document,
             )
-        except Exception as exc:
-            refused = rows.refused_row(exc)
-            if refused is None or not _integrity(exc):
-                raise
-            raise doc.bad(_line_of(checked, refused), _refusal(exc)) from None
+        except rows.Refused as exc:
+            line = checked[exc.section][exc.index][0]
+            raise doc.bad(
+                line, f"{exc.section}: the database's rules refuse the record ({exc.reason})"
+            ) from None
         self.bus.publish(_changes(before, values))
         return {name: len(found) for name, found in values.items()}
 
@@ -143,25 +150,6 @@ def _sans(line: int, cert: dict[str, Any]) -> list[dict[str, Any]]:
             for v in dict.fromkeys(values)
         ]
     return out
-
-
-def _integrity(exc: Exception) -> bool:
-    return type(exc).__name__ == "IntegrityError"
-
-
-def _refusal(exc: Exception) -> str:
-    """The database's reason, first line only (it may quote values past it)."""
-    original = getattr(exc, "orig", exc)
-    reason = str(original).splitlines()[0] if str(original) else type(original).__name__
-    return f"the record is refused by the database's rules ({reason})"
-
-
-def _line_of(checked: dict[str, list[tuple[int, dict[str, Any]]]], refused: dict[str, Any]) -> int:
-    for found in checked.values():
-        for line, values in found:
-            if all(values.get(k) == v for k, v in refused.items() if k in values):
-                return line
-    return 0
 
 
 def _changes(
