@@ -57,6 +57,7 @@ class Settings:
     strongswan_terminate_on_remove: bool = False
     no_control_api: bool = False  # the test toolkit under /_ontap-ipsec/ (README) turned off
     journal: bool = False  # the request journal on from the start (else over the control API)
+    seed: Path | None = None  # a state snapshot loaded at start, all or nothing (serve --seed)
 
     def __post_init__(self) -> None:
         if self.data_dir == Path():
@@ -146,7 +147,7 @@ def _convert(name: str, raw: str) -> object:
         items = daemons.split_env(raw)
         daemons.parse(items, source=daemons.ENV)  # its errors name the variable
         return items
-    if name in ("data_dir", "tls_cert", "tls_key"):
+    if name in ("data_dir", "tls_cert", "tls_key", "seed"):
         return Path(raw)
     return raw
 

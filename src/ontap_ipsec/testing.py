@@ -46,12 +46,16 @@ from ontap_ipsec import seeding
 from ontap_ipsec.inprocess import SyncASGITransport
 from ontap_ipsec.inprocess import client as inprocess_client
 from ontap_ipsec.testing_jobs import ontap_jobs
+from ontap_ipsec.testing_state import export_state, load_state, ontap_state
 from ontap_ipsec.testing_toolkit import ontap_faults, ontap_journal
 
 __all__ = [
     "InProcess",
     "ontap_faults",
     "ontap_jobs",
+    "ontap_state",
+    "export_state",
+    "load_state",
     "ontap_journal",
     "OntapServer",
     "inprocess_host_connection",

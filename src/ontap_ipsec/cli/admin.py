@@ -49,6 +49,13 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
         default=None,
         help="record requests in the journal from the start (GET /_ontap-ipsec/journal)",
     )
+    p.add_argument(
+        "--seed",
+        type=Path,
+        metavar="FILE",
+        help="replace the state with a snapshot (`ontap-ipsec state export`) before serving; "
+        "a bad file stops the start, naming its line",
+    )
     p.add_argument("--cluster-name", help="the cluster's name (default cluster1 at first start)")
     p.add_argument("--ontap-version", help="the ONTAP version to report (default 9.18.1)")
     p.add_argument("--log-level", help="debug, info, warning or error (default info)")
@@ -139,6 +146,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "strongswan_resync",
             "strongswan_terminate_on_remove",
             "no_control_api",
+            "seed",
             "journal",
         )
     }
@@ -159,6 +167,9 @@ def serve(settings: Settings) -> int:
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
     app = create_app(settings)
+    if settings.seed is not None and not _seed(app, settings.seed):
+        app.close()
+        return 2
     certfile: str | None = None
     keyfile: str | None = None
     scheme = "http"
@@ -178,6 +189,22 @@ def serve(settings: Settings) -> int:
     with serving.strongswan(app, settings):
         serving.run(app, settings, certfile, keyfile)
     return 0
+
+
+def _seed(app: object, path: Path) -> bool:
+    from ontap_ipsec.cli.state import load_file
+    from ontap_ipsec.domain.errors import DomainError
+
+    try:
+        summary = load_file(app.ctx, path)  # type: ignore[attr-defined]
+    except OSError as exc:
+        print(f"ontap-ipsec: --seed {path}: {exc.strerror}", file=sys.stderr)
+        return False
+    except DomainError as exc:
+        print(f"ontap-ipsec: --seed {path}: {exc.message}", file=sys.stderr)
+        return False
+    print(f"ontap-ipsec: state loaded from {path}: {summary}", flush=True)
+    return True
 
 
 def worker_app() -> object:

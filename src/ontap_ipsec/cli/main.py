@@ -67,6 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     head = args[0] if args else ""
     if head in ("serve", "passwd"):
         return admin.main(args)
+    if head == "state":
+        from ontap_ipsec.cli import state
+
+        return state.main(args[1:])
     if head == "--version":
         print(f"ontap-ipsec {__version__}")
         return 0
