@@ -45,8 +45,8 @@ def test_a_rule_fails_the_matching_job_once_and_the_change_is_not_made(
         "method": "POST",
         "path": "/api/svm/svms",
         "remaining": 1,
-        "seen": 0,
         "fired": 0,
+        "matched": 0,
         "message": MESSAGE,
         "code": 13434890,
     }
@@ -70,11 +70,16 @@ def test_the_nth_matching_call_and_n_times(ontap_client: httpx.Client) -> None:
     assert names(ontap_client) == ["vs1", "vs4", "vs5"]
 
 
+def test_once_by_default(ontap_client: httpx.Client) -> None:
+    add_rule(ontap_client, path="/api/svm/svms")
+    assert [outcome(ontap_client, n) for n in ("a", "b")] == ["failure", "success"]
+
+
 def test_until_removed(ontap_client: httpx.Client) -> None:
-    rule = add_rule(ontap_client, method="*", path="/api/svm/svms*")
+    rule = add_rule(ontap_client, method="*", path="/api/svm/svms*", times=None)
     assert [outcome(ontap_client, n) for n in ("a", "b")] == ["failure", "failure"]
     listed = ontap_client.get(f"{RULES}/{rule['id']}").json()
-    assert (listed["seen"], listed["fired"], listed["remaining"]) == (2, 2, None)
+    assert (listed["matched"], listed["fired"], listed["remaining"]) == (2, 2, None)
     assert ontap_client.delete(f"{RULES}/{rule['id']}").status_code == 200
     assert ontap_client.get(f"{RULES}/{rule['id']}").status_code == 404
     assert outcome(ontap_client, "c") == "success"
@@ -92,7 +97,7 @@ def test_method_and_path_select_the_jobs(ontap_client: httpx.Client) -> None:
 
 
 def test_a_rule_with_a_test_id_is_seen_by_that_test_only(ontap_client: httpx.Client) -> None:
-    add_rule(ontap_client, path="/api/svm/svms", test_id="test-a")
+    add_rule(ontap_client, path="/api/svm/svms", test_id="test-a", times=None)
     assert outcome(ontap_client, "vs1") == "success"
     assert outcome(ontap_client, "vs2", **{HEADER: "test-b"}) == "success"
     assert outcome(ontap_client, "vs3", **{HEADER: "test-a"}) == "failure"
@@ -100,7 +105,7 @@ def test_a_rule_with_a_test_id_is_seen_by_that_test_only(ontap_client: httpx.Cli
 
 @pytest.mark.parametrize(("probability", "expected"), [(0, "success"), (1, "failure")])
 def test_probability(ontap_client: httpx.Client, probability: float, expected: str) -> None:
-    add_rule(ontap_client, path="/api/svm/svms", probability=probability)
+    add_rule(ontap_client, path="/api/svm/svms", probability=probability, times=None)
     assert {outcome(ontap_client, f"vs{i}") for i in range(5)} == {expected}
 
 

@@ -12,8 +12,9 @@ a shared PostgreSQL) applies the same. The progression is one of
 
 A failure rule is matched when a job is created: by method, path (a glob) and, when it
 names one, the test id the request carries. It fires on the ``nth`` matching call and
-after (every one without ``nth``), with a ``probability`` when given, ``times`` times (or
-until removed); the job it fires on ends in ``failure`` with the rule's message and code,
+after (every one without ``nth``), with a ``probability`` when given, ``times`` times
+(once by default, as a fault rule; ``null``: until removed); the job it fires on ends in
+``failure`` with the rule's message and code,
 and the change it stood for is not made.
 """
 
@@ -74,7 +75,9 @@ class Rule:
     code: int
 
     def describe(self) -> dict[str, Any]:
+        """The rule as the control API shows it (``matched``: the calls it matched)."""
         out = asdict(self)
+        out["matched"] = out.pop("seen")
         return {k: v for k, v in out.items() if v is not None or k == "remaining"}
 
 
@@ -150,7 +153,9 @@ def check_rule(body: Any) -> dict[str, Any]:
         values["nth"] = _number(body, "nth", whole=True, low=1, high=2**31 - 1)
     if body.get("probability") is not None:
         values["probability"] = _number(body, "probability", whole=False, low=0, high=1)
-    if body.get("times") is not None:
+    if "times" not in body:
+        values["remaining"] = 1  # once, as a fault rule
+    elif body["times"] is not None:  # null: until removed
         values["remaining"] = _number(body, "times", whole=True, low=1, high=2**31 - 1)
     return values
 
