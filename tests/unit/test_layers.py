@@ -45,6 +45,10 @@ def test_rest_and_resources_import_no_sqlalchemy() -> None:
     assert offending(("rest", "resources"), ("sqlalchemy", "alembic", "psycopg")) == {}
 
 
+def test_the_control_api_imports_no_sqlalchemy() -> None:
+    assert offending(("control",), ("sqlalchemy", "alembic", "psycopg")) == {}
+
+
 def test_domain_imports_nothing_of_http() -> None:
     http = (
         "ontap_ipsec.rest",
