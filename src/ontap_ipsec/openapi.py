@@ -12,7 +12,7 @@ _TYPES = {
     "string": {"type": "string"},
     "integer": {"type": "integer"},
     "boolean": {"type": "boolean"},
-    "datetime": {"type": "string", "format": "date-time"},
+    "datetime": {"type": "string"},  # the field's format says date-time where NetApp's does
 }
 _HREF = {"type": "object", "properties": {"href": {"type": "string"}}}
 _SELF_LINKS = {"type": "object", "properties": {"self": _HREF}}
@@ -82,7 +82,7 @@ def _object_schema(
         if post and fld.required_on_post:
             _require(node, fld.parts[-1])
     if not for_write:
-        if resource.key is not None or resource.singleton:
+        if resource.self_links and (resource.key is not None or resource.singleton):
             root["properties"]["_links"] = _SELF_LINKS
         for link in resource.links:
             node = root
@@ -284,27 +284,20 @@ def document(resources: list[Resource]) -> dict[str, Any]:
                 action.answer, [f for f in action.answer.fields if f.gettable], for_write=True
             )
             response.pop("additionalProperties", None)
+            key = action.path_key or res.key or "key"
             for method in action.handlers:
                 action_ops[method.lower()] = {
                     "tags": tags,
                     "operationId": f"{res.name}_{name}_{method.lower()}",
                     "summary": action.summary or name,
                     "parameters": [
-                        _param(
-                            res.key or "key",
-                            {"type": "string"},
-                            f"The {res.key} of the record.",
-                            "path",
-                        )
+                        _param(key, {"type": "string"}, f"The {key} of the record.", "path"),
+                        *_control_params("post"),
                     ],
                     "requestBody": {"content": _json(request), "required": True},
-                    "responses": {
-                        "200": _responses("OK", response),
-                        "201": _responses("Created", response),
-                        "default": error,
-                    },
+                    "responses": {"200": _responses("OK", response), "default": error},
                 }
-            paths[f"{res.instance_path}/{name}"] = action_ops
+            paths[f"{res.path}/{{{key}}}/{name}"] = action_ops
     return {
         "openapi": "3.0.3",
         "info": {

@@ -130,3 +130,48 @@ def test_docs_refuse_writes(module_api: httpx.Client) -> None:
     response = module_api.post("/docs/api", content=b"{}")
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "3"
+
+
+# --- the served schemas against NetApp's definitions (the generated Go bindings of NetApp's
+# Trident repository and netapp_ontap's schemas follow ONTAP's own OpenAPI) ------------------
+
+
+def test_ipsec_ca_certificate_records_have_no_links_of_their_own(
+    document: dict[str, Any],
+) -> None:
+    schema = document["components"]["schemas"]["ipsec_ca_certificate"]["properties"]
+    assert "_links" not in schema
+    assert "_links" in schema["certificate"]["properties"]
+    assert "_links" in schema["svm"]["properties"]
+
+
+def test_certificate_expiry_time_is_a_string_as_in_netapps(document: dict[str, Any]) -> None:
+    expiry = document["components"]["schemas"]["security_certificate"]["properties"][
+        "expiry_time"
+    ]
+    assert expiry["type"] == "string" and "format" not in expiry  # durations are posted
+    job = document["components"]["schemas"]["job"]["properties"]
+    assert job["start_time"] == {**job["start_time"], "type": "string", "format": "date-time"}
+
+
+def test_sign_is_under_ca_uuid_and_takes_return_records(document: dict[str, Any]) -> None:
+    sign = document["paths"]["/api/security/certificates/{ca.uuid}/sign"]["post"]
+    assert "/api/security/certificates/{uuid}/sign" not in document["paths"]
+    params = {p["name"]: p for p in sign["parameters"]}
+    assert params["ca.uuid"]["in"] == "path"
+    assert params["return_records"]["schema"] == {"type": "boolean", "default": False}
+    assert set(sign["responses"]) == {"200", "default"}
+
+
+def test_svm_subtype_enum_is_netapps(document: dict[str, Any]) -> None:
+    subtype = document["components"]["schemas"]["svm"]["properties"]["subtype"]
+    assert subtype["enum"] == [
+        "default", "dp_destination", "sync_source", "sync_destination", "data_engine"
+    ]
+
+
+def test_the_certificate_signing_request_is_documented(document: dict[str, Any]) -> None:
+    post = document["paths"]["/api/security/certificate-signing-request"]["post"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert {"subject_name", "security_strength", "hash_function", "algorithm"} <= set(body)
+    assert set(body["subject_alternatives"]["properties"]) == {"dns", "email", "ip", "uri"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +76,7 @@ def seed(template_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> S
 
 
 def adapt(document: dict[str, Any]) -> dict[str, Any]:
-    """Rename the path parameter `certificate.uuid` to `certificate_uuid`.
+    """Rename the dotted path parameters (`certificate.uuid`, sign's `ca.uuid`) with `_`.
 
     The name is ONTAP's own (its reference uses it) and valid OpenAPI, but
     Schemathesis fills path templates with `str.format`, which reads the dot as
@@ -87,7 +88,9 @@ def adapt(document: dict[str, Any]) -> dict[str, Any]:
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path" and "." in parameter["name"]:
                     parameter["name"] = parameter["name"].replace(".", "_")
-        paths[path.replace("{certificate.uuid}", "{certificate_uuid}")] = item
+        paths[re.sub(r"\{([^}]*)\}", lambda m: "{" + m.group(1).replace(".", "_") + "}", path)] = (
+            item
+        )
     document["paths"] = paths
     return document
 

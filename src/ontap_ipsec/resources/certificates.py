@@ -23,7 +23,6 @@ from ontap_ipsec.rest.resource import (
     Field,
     Link,
     Resource,
-    datetime_field,
     integer,
     string,
     uuid_field,
@@ -94,8 +93,9 @@ resource = Resource(
             ),
         ),
         string("ca", description="Certificate authority (the issuer's common name)."),
-        datetime_field(
+        Field(  # a string in NetApp's OpenAPI: durations are posted, date-times shown
             "expiry_time",
+            "datetime",
             access=READ_POST,
             description="Expiry; on POST an ISO 8601 duration or date-time "
             "(self-signed only, default P365DT).",
@@ -109,7 +109,8 @@ resource = Resource(
         integer(
             "key_size",
             access=READ_POST,
-            description="Key size of the public key (2048, 3072 or 4096 on POST).",
+            description="Key size of requested Certificate in bits. One of 512, 1024, 1536, "
+            "2048, 3072 (and 4096 here); at least 2048 on POST.",
         ),
         string(
             "subject_key_identifier",
@@ -212,4 +213,5 @@ resource.actions["sign"] = Action(
     body=_SIGN,
     answer=_SIGNED,
     summary="Sign a certificate signing request with this root_ca certificate.",
+    path_key="ca.uuid",  # NetApp's: POST /security/certificates/{ca.uuid}/sign
 )

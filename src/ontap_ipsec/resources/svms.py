@@ -33,7 +33,8 @@ from ontap_ipsec.rest.resource import (
 from ontap_ipsec.store import views
 
 STATES = ("starting", "running", "stopping", "stopped", "deleting", "initializing")
-SUBTYPES = ("default", "dp_destination", "sync_source", "sync_destination")
+# netapp_ontap 9.19.1's valid choices (data_engine the newest)
+SUBTYPES = ("default", "dp_destination", "sync_source", "sync_destination", "data_engine")
 PROTOCOLS = ("cifs", "fcp", "iscsi", "nfs", "nvme", "s3")
 
 

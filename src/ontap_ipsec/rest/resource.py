@@ -113,6 +113,7 @@ class Action:
     body: Resource
     answer: Resource
     summary: str = ""
+    path_key: str | None = None  # the path parameter's name in NetApp's OpenAPI ("ca.uuid")
 
 
 @dataclass
