@@ -151,16 +151,35 @@ def test_accept_json_on_post_drops_links_of_returned_records(api: httpx.Client) 
     assert body["records"][0]["name"] == "lj"
 
 
-def test_accept_json_drops_the_job_links_of_an_svm_post(api: httpx.Client) -> None:
+def test_accept_json_keeps_the_job_link_of_an_svm_post(api: httpx.Client) -> None:
+    """OpenStack's NetApp REST client sends Accept: application/json and follows
+    job._links.self.href of every 202; so do NetApp's rest_api samples."""
     response = api.post(
         "/api/svm/svms", json={"name": "plain"}, headers={"Accept": "application/json"}
     )
     assert response.status_code == 202
-    assert set(response.json()["job"]) == {"uuid"}
+    job = response.json()["job"]
+    assert job["_links"] == {"self": {"href": f"/api/cluster/jobs/{job['uuid']}"}}
     assert response.headers["content-type"] == "application/json"
+    followed = api.get(job["_links"]["self"]["href"], headers={"Accept": "application/json"})
+    assert followed.json()["state"] == "success" and "_links" not in followed.json()
+    bulk = api.patch(
+        "/api/svm/svms?name=plain", json={"comment": "c"}, headers={"Accept": "application/json"}
+    )
+    assert all("_links" in j for j in bulk.json().get("jobs", [])), bulk.text
 
 
 def test_hal_keeps_the_job_links_of_an_svm_post(api: httpx.Client) -> None:
     response = api.post("/api/svm/svms", json={"name": "hal"})
     job = response.json()["job"]
     assert job["_links"]["self"]["href"] == f"/api/cluster/jobs/{job['uuid']}"
+
+
+def test_delete_takes_fields_as_netapps_certificate_example_sends_it(api: httpx.Client) -> None:
+    made = api.post("/api/security/certificates", json={"type": "root_ca", "common_name": "d"})
+    uuid = made.headers["location"].rsplit("/", 1)[1]
+    response = api.delete(f"/api/security/certificates/{uuid}?fields=*")
+    assert response.status_code == 200, response.text
+    assert api.get(f"/api/security/certificates/{uuid}").status_code == 404
+    svm = api.post("/api/svm/svms", json={"name": "gone"}).headers["location"]
+    assert api.delete(f"{svm}?fields=*").status_code == 202

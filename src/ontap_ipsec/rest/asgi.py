@@ -54,12 +54,20 @@ async def send_response(send: Send, request: Request, response: Response) -> Non
 
 
 def without_links(body: dict[str, Any]) -> dict[str, Any]:
-    """`Accept: application/json`: no HAL links anywhere but the collection's `next`."""
-    out = {k: _strip(v) for k, v in body.items() if k != "_links"}
+    """`Accept: application/json`: no HAL links anywhere but the collection's `next` and a
+    job answer's `job._links.self` (and each of `jobs`), which clients written against real
+    clusters with that Accept header follow: OpenStack's NetApp REST client and NetApp's own
+    rest_api samples read `response["job"]["_links"]["self"]["href"]` (docs/fidelity.md)."""
+    out = {
+        k: v if k in _JOB_KEYS else _strip(v) for k, v in body.items() if k != "_links"
+    }
     following = body.get("_links", {}).get("next") if isinstance(body.get("_links"), dict) else None
     if following is not None:
         out["_links"] = {"next": following}
     return out
+
+
+_JOB_KEYS = frozenset({"job", "jobs"})
 
 
 def _strip(value: Any) -> Any:

@@ -40,7 +40,8 @@ _CONTROL: dict[str, frozenset[str]] = {
     ),
     "post": frozenset({"return_records", "return_timeout"}),
     "patch": frozenset({"return_records", "return_timeout"}),
-    "delete": frozenset({"return_records", "return_timeout"}),
+    # `fields` too: NetApp's certificate DELETE example (netapp_ontap's `delete(fields="*")`)
+    "delete": frozenset({"return_records", "return_timeout", "fields"}),
     "bulk": frozenset(
         {"return_records", "return_timeout", "continue_on_failure", "serial_records", "max_records"}
     ),
