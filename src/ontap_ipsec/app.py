@@ -29,7 +29,7 @@ from ontap_ipsec.rest import errors
 from ontap_ipsec.rest.asgi import Receive, Scope, Send, lifespan, read_body, send_response
 from ontap_ipsec.rest.context import Context
 from ontap_ipsec.rest.errors import OntapError
-from ontap_ipsec.rest.http import Exchange, Request, Response
+from ontap_ipsec.rest.http import Exchange, Request, Response, query_text
 from ontap_ipsec.rest.response_cache import ResponseCache, ResponseCacheMiddleware
 from ontap_ipsec.rest.router import Router
 from ontap_ipsec.store.bootstrap import open_store
@@ -117,7 +117,7 @@ class OntapApp:
         request = Request(
             method=scope["method"],
             path=scope["path"],
-            query_string=scope["query_string"].decode("latin-1"),
+            query_string=query_text(scope["query_string"]),
             headers=headers,
             body=body,
         )

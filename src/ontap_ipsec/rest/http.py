@@ -22,6 +22,15 @@ BASE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
+def query_text(raw: bytes) -> str:
+    """The query string as text, still percent-encoded: a raw non-ASCII byte (a client that
+    sends UTF-8 unencoded, which granian passes on) is percent-encoded, so that decoding the
+    parameters later reads it as UTF-8 like its %XX form."""
+    if raw.isascii():
+        return raw.decode("ascii")
+    return "".join(chr(b) if b < 0x80 else f"%{b:02X}" for b in raw)
+
+
 def wants_hal(accept: str) -> bool:
     """`Accept: application/json` drops HAL links; anything else keeps them."""
     return not (JSON in accept and HAL not in accept)
