@@ -13,6 +13,10 @@ def _parse(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
+def svm_links(uuid: str) -> dict[str, dict[str, str]]:
+    return {"self": {"href": f"{SVMS}/{uuid}"}}
+
+
 def test_post_job_is_retrievable_at_its_link_and_succeeded(api: httpx.Client) -> None:
     before = datetime.now(UTC).replace(microsecond=0)
     response = api.post(SVMS, json={"name": "vs1"})
@@ -29,7 +33,11 @@ def test_post_job_is_retrievable_at_its_link_and_succeeded(api: httpx.Client) ->
         "code": 0,
         "start_time": body["start_time"],
         "end_time": body["end_time"],
-        "svm": {"name": "vs1", "uuid": svm_uuid},
+        "svm": {
+            "name": "vs1",
+            "uuid": svm_uuid,
+            "_links": {"self": {"href": f"/api/svm/svms/{svm_uuid}"}},
+        },
         "_links": {"self": {"href": link}},
     }
     assert isinstance(body["message"], str)
@@ -51,7 +59,7 @@ def test_delete_records_a_job_and_removes_the_svm(api: httpx.Client) -> None:
     job = api.get(response.json()["job"]["_links"]["self"]["href"]).json()
     assert job["description"] == f"DELETE /api/svm/svms/{uuid}"
     assert job["state"] == "success"
-    assert job["svm"] == {"name": "vs1", "uuid": uuid}
+    assert job["svm"] == {"name": "vs1", "uuid": uuid, "_links": svm_links(uuid)}
     assert api.get(f"{SVMS}/{uuid}").status_code == 404
 
 
@@ -60,7 +68,7 @@ def test_patch_records_a_job_naming_the_new_name(api: httpx.Client) -> None:
     response = api.patch(f"{SVMS}/{uuid}", json={"name": "vs2"})
     job = api.get(response.json()["job"]["_links"]["self"]["href"]).json()
     assert job["description"] == f"PATCH /api/svm/svms/{uuid}"
-    assert job["svm"] == {"name": "vs2", "uuid": uuid}
+    assert job["svm"] == {"name": "vs2", "uuid": uuid, "_links": svm_links(uuid)}
 
 
 def test_jobs_filter_by_svm_name(api: httpx.Client) -> None:

@@ -13,7 +13,14 @@ from ontap_ipsec.rest.context import Context
 from ontap_ipsec.rest.http import Request, Response
 from ontap_ipsec.rest.query import Query
 from ontap_ipsec.rest.reads import enable_reads, get_record
-from ontap_ipsec.rest.resource import Resource, datetime_field, integer, string, uuid_field
+from ontap_ipsec.rest.resource import (
+    Link,
+    Resource,
+    datetime_field,
+    integer,
+    string,
+    uuid_field,
+)
 from ontap_ipsec.store import views
 
 resource = Resource(
@@ -34,6 +41,7 @@ resource = Resource(
         string("svm.name", description="The SVM the job worked on."),
         uuid_field("svm.uuid", description="The SVM the job worked on."),
     ],
+    links=[Link("svm", "/api/svm/svms/{}", "svm.uuid")],  # as every svm reference of ONTAP's
 )
 enable_reads(resource, instance=False)
 
