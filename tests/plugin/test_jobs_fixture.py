@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
-from ontap_ipsec.testing import OntapServer
 from ontap_ipsec.testing_jobs import Jobs
 
 
@@ -17,15 +18,13 @@ def test_a_job_stepped_by_hand(ontap_client: httpx.Client, ontap_jobs: Jobs) -> 
     assert ontap_client.get("/api/svm/svms").json()["num_records"] == 1
 
 
-def test_a_failed_job_over_https_with_netapp_ontap(
-    ontap_server: OntapServer, ontap_jobs: Jobs
-) -> None:
+def test_a_failed_job_with_netapp_ontap(ontap_connection: Any, ontap_jobs: Jobs) -> None:
     from netapp_ontap.error import NetAppRestError
     from netapp_ontap.resources import Svm
 
     ontap_jobs.progression("polls", queued=1, running=1)
     ontap_jobs.fail(message="No aggregate has room for the root volume.", code=13434890, times=1)
-    with ontap_server.connection:
+    with ontap_connection:
         try:
             Svm(name="vs1").post(poll=True, poll_interval=0.01)  # type: ignore[arg-type]
         except NetAppRestError as exc:
