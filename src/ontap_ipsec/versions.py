@@ -53,6 +53,8 @@ SOURCES = {
     "harvest-9111": "NetApp Harvest cmd/collectors/rest/rest.go sends ignore_unknown_fields "
     "only when ONTAP >= 9.11.1",
     "ansible-svm-9131": "netapp.ontap na_ontap_svm asks for `storage` only on ONTAP >= 9.13.1",
+    "ansible-svm-9121": "netapp.ontap na_ontap_svm asks for `auto_enable_analytics` and "
+    "`auto_enable_activity_tracking` only on ONTAP >= 9.12.1",
     "cert-post-sans": "ONTAP 9.14.1 REST reference, POST /security/certificates: no "
     "`subject_alternatives` in the request body; netapp_ontap 9.19.1's post fields of "
     "security_certificate have it. The first release that takes it is not confirmed: 9.15.1 "
@@ -100,6 +102,8 @@ DIFFERENCES: tuple[Difference, ...] = (
         "cert-post-sans",
     ),
     # SVMs
+    Difference("field svm.auto_enable_analytics *", "9.12.1", None, "ansible-svm-9121"),
+    Difference("field svm.auto_enable_activity_tracking *", "9.12.1", None, "ansible-svm-9121"),
     Difference("field svm.storage.limit *", "9.13.1", None, "ansible-svm-9131"),
     Difference("field svm.storage.limit_threshold_alert *", "9.13.1", None, "ansible-svm-9131"),
     # the framework

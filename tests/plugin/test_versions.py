@@ -50,6 +50,8 @@ def test_9_10_1(ontap_inprocess: InProcess) -> None:
         missing = api.post(IPSEC, json={"certificate": {"uuid": MISSING}})
         assert missing.json()["error"]["code"] == "66257296"
         assert api.get("/api/svm/svms?fields=storage").json()["error"]["code"] == "262197"
+        analytics = api.get("/api/svm/svms?auto_enable_analytics=false").json()
+        assert analytics["error"]["code"] == "262179"
         assert api.get("/api/svm/svms?ignore_unknown_fields=true").json()["error"]["code"] == (
             "262179"
         )
