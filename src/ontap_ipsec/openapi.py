@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ontap_ipsec import __version__
+from ontap_ipsec import __version__, versions
 from ontap_ipsec.rest.query import DEFAULT_MAX_RECORDS, MAX_RETURN_TIMEOUT
 from ontap_ipsec.rest.resource import Field, Resource
 
@@ -186,6 +186,8 @@ def document(resources: list[Resource]) -> dict[str, Any]:
         "content": _json({"$ref": "#/components/schemas/returned_error"}),
     }
     for res in resources:
+        if not versions.current().allows(f"endpoint {res.path}"):
+            continue  # not in the release being served
         readable = [f for f in res.fields if f.gettable]
         schemas[res.name] = _object_schema(res, readable, for_write=False)
         ref = {"$ref": f"#/components/schemas/{res.name}"}

@@ -98,3 +98,43 @@ def test_a_release_over_https(ontap_server: OntapServer) -> None:
         assert (version["major"], version["minor"]) == (11, 1)
         assert api.get("/api/svm/svms?ignore_unknown_fields=true").status_code == 200
         assert api.get("/api/svm/svms?fields=storage").status_code == 400
+
+
+def test_an_endpoint_outside_its_releases_is_api_not_found(
+    ontap_inprocess: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No endpoint served here differs between 9.10.1 and 9.18.1; the table's rule is pinned
+    with a row of its own."""
+    row = versions.Difference(
+        "endpoint /api/security/certificate-signing-request", None, "9.9.1", "harvest-9111"
+    )
+    monkeypatch.setattr(versions, "DIFFERENCES", (*versions.DIFFERENCES, row))
+    with ontap_inprocess.client() as api:
+        response = api.post(
+            "/api/security/certificate-signing-request", json={"subject_name": "CN=x"}
+        )
+        assert response.status_code == 404
+        assert response.json() == {"error": {"message": "API not found", "code": "3"}}
+        assert api.get("/api/cluster").status_code == 200
+
+
+def test_the_openapi_document_follows_the_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ontap_ipsec import openapi
+    from ontap_ipsec.resources import all_resources
+
+    row = versions.Difference(
+        "endpoint /api/security/certificate-signing-request", None, "9.9.1", "harvest-9111"
+    )
+    monkeypatch.setattr(versions, "DIFFERENCES", (*versions.DIFFERENCES, row))
+    with versions.active(versions.profile_for("9.10.1")):
+        old = openapi.document(all_resources())
+    with versions.active(versions.profile_for("9.18.1")):
+        new = openapi.document(all_resources())
+    assert "/api/security/certificate-signing-request" not in old["paths"]
+    assert "storage" not in old["components"]["schemas"]["svm"]["properties"]
+    assert "storage" in new["components"]["schemas"]["svm"]["properties"]
+    post = "ipsec_ca_certificate"
+    old_post = old["paths"]["/api/security/ipsec/ca-certificates"]["post"]
+    new_post = new["paths"]["/api/security/ipsec/ca-certificates"]["post"]
+    assert "scope" not in str(old_post["requestBody"]) and "scope" in str(new_post["requestBody"])
+    assert post in old["components"]["schemas"]
