@@ -105,6 +105,24 @@ def test_missing_sections_and_fields(ontap_client: httpx.Client, document: str) 
     assert "a mapping" in refused(ontap_client, "- 1\n- 2\n", document)
 
 
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("  role: readonly", "  role: superuser"), '"role" must be one of admin, readonly'),
+        (("  type: server_ca", "  type: wizard"), '"type" must be one of'),
+        (("  state: failure", "  state: running"), '"state" must be one of success, failure'),
+        (("password_hash: scrypt$16384$", "password_hash: scrypt$99999999$"), "not a scrypt"),
+    ],
+)
+def test_values_the_rules_refuse(
+    ontap_client: httpx.Client, document: str, change: tuple[str, str], expected: str
+) -> None:
+    bad = document.replace(change[0], change[1], 1)
+    assert bad != document
+    message = refused(ontap_client, bad, document)
+    assert message.startswith("line ") and expected in message
+
+
 def test_accounts_without_an_admin(ontap_client: httpx.Client, document: str) -> None:
     bad = document.replace("  role: admin", "  role: readonly")
     assert "at least one admin" in refused(ontap_client, bad, document)

@@ -260,7 +260,7 @@ class Jobs:
         made: list[Event] = []
         with self.store.transaction() as tx:
             row = tx.first(job_rows.PROGRESS, {"uuid": job_uuid})
-            if row is None or row[0] not in PENDING:
+            if row is None or row[0] not in PENDING or row[1] is None:
                 return "gone" if row is None else str(row[0])
             state, plan_text, payload_text, polls, _start = row
             plan = orjson.loads(plan_text)

@@ -12,11 +12,13 @@ as the strongSwan reconciler converge. Job progression and failure rules stay.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ontap_ipsec.domain import certificate_types as kinds
 from ontap_ipsec.domain import events
 from ontap_ipsec.domain import state_document as doc
 from ontap_ipsec.domain.events import (
@@ -74,6 +76,7 @@ class State:
         certificates = checked[rows.CERTIFICATES.name]
         for line, cert in certificates:
             cert["private_key"] = self._key(document, sealer, line, cert)
+        _check_values(checked)
         _one_admin(document, checked[rows.ACCOUNTS.name])
         values = {name: [v for _, v in found] for name, found in checked.items()}
         if "accounts" not in document:
@@ -120,6 +123,27 @@ class State:
             return self.vault().encrypt(sealer.open(cert["uuid"], token))
         except doc.DomainError as exc:
             raise doc.bad(line, exc.message) from None
+
+
+# values the rules allow, beyond their column's type
+_ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
+    ("accounts", "role"): ("admin", "readonly"),
+    ("svms", "state"): ("running", "stopped", "starting", "stopping", "deleting", "initializing"),
+    ("certificates", "type"): kinds.TYPES,
+    ("jobs", "state"): ("success", "failure"),  # a pending job is not state
+}
+_HASH = re.compile(r"^scrypt\$(\d{1,7})\$(\d{1,2})\$(\d{1,2})\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$")
+
+
+def _check_values(checked: dict[str, list[tuple[int, dict[str, Any]]]]) -> None:
+    for (section, name), allowed in _ALLOWED.items():
+        for line, values in checked[section]:
+            if values.get(name) not in allowed:
+                raise doc.bad(line, f'{section}: "{name}" must be one of {", ".join(allowed)}')
+    for line, account in checked[rows.ACCOUNTS.name]:
+        found = _HASH.match(account["password_hash"])
+        if not found or not (2**10 <= int(found[1]) <= 2**20 and int(found[2]) <= 32):
+            raise doc.bad(line, 'accounts: "password_hash" is not a scrypt hash of this server')
 
 
 def _one_admin(document: doc.Located, accounts: list[tuple[int, dict[str, Any]]]) -> None:
