@@ -23,7 +23,7 @@ serve: $(STAMP)
 test: $(STAMP)
 	tests/prepare.sh
 	$(BIN)/ruff check src tests bench
-	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
