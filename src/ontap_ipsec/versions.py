@@ -136,15 +136,22 @@ class Profile:
         return not rows or any(d.holds_in(self.key) for d in rows)
 
     def field_allows(self, schema: str, field: str, access: str) -> bool:
-        return self.allows(f"field {schema}.{field} *") and self.allows(
-            f"field {schema}.{field} {access}"
-        )
+        return _field_allows(self.release, id(DIFFERENCES), schema, field, access)
 
     def code(self, name: str, default: str) -> str:
         for row in self._rows(f"code {name}"):
             if row.holds_in(self.key) and row.value is not None:
                 return row.value
         return default
+
+
+@cache
+def _field_allows(release: str, table: int, schema: str, field: str, access: str) -> bool:
+    """Memoised per table (`table` is its id): a field's access is asked on every request."""
+    profile = Profile(release)
+    return profile.allows(f"field {schema}.{field} *") and profile.allows(
+        f"field {schema}.{field} {access}"
+    )
 
 
 @cache
