@@ -320,18 +320,21 @@ def test_sign_without_signing_request_is_400_262212(api: httpx.Client, signer: s
     )
 
 
-@pytest.mark.parametrize("hash_function", ["md5", "sha1"])
-def test_sign_with_a_weak_hash_is_400_52560173(
+@pytest.mark.parametrize("hash_function", ["md5", "sha1", "SHA256"])
+def test_sign_with_a_hash_outside_netapps_enum_is_400_262185(
     api: httpx.Client, signer: str, hash_function: str
 ) -> None:
+    """NetApp's security_certificate_sign schema: hash_function is one of sha256, sha224,
+    sha384, sha512 (the generated bindings of NetApp's Trident repository)."""
     response = _sign(
         api, signer, signing_request=certs.csr_pem(certs.make_csr()), hash_function=hash_function
     )
     assert_error(
         response,
         400,
-        "52560173",
-        "The hash function is not supported for digital signatures.",
+        "262185",
+        f'"{hash_function}" is an invalid value for field "hash_function" '
+        "(sha256|sha224|sha384|sha512)",
         "hash_function",
     )
 

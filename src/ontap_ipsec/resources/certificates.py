@@ -182,7 +182,7 @@ _SIGN = Resource(
         string(
             "hash_function",
             access=POST_ONLY,
-            enum=kinds.HASHES,
+            enum=kinds.SIGN_HASHES,
             description="Hash function of the signature (default sha256).",
         ),
     ],
