@@ -28,7 +28,6 @@ from ontap_ipsec.store.engine import Store
 from ontap_ipsec.store.prepared import Tx
 
 NAME_RULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,46}$")
-LANGUAGE_RULE = re.compile(r"^[a-z][a-z_]*(\.utf_8)?$")
 DEFAULT_IPSPACE = "Default"
 DEFAULT_SNAPSHOT_POLICY = "default"
 DEFAULT_LANGUAGE = "c.utf_8"
@@ -75,13 +74,26 @@ def name_taken(name: str) -> DomainError:
     )
 
 
+# The language codes ONTAP's SVM schema allows (netapp_ontap 9.19.1's valid choices).
+LANGUAGES = frozenset(
+    "c da de en en_us es fi fr he it ja ja_jp.pck ko no nl pt sv zh zh.gbk zh_tw "
+    "zh_tw.big5 c.utf_8 ar ar.utf_8 cs cs.utf_8 da.utf_8 de.utf_8 en.utf_8 en_us.utf_8 "
+    "es.utf_8 fi.utf_8 fr.utf_8 he.utf_8 hr hr.utf_8 hu hu.utf_8 it.utf_8 ja.utf_8 ja_v1 "
+    "ja_v1.utf_8 ja_jp.pck.utf_8 ja_jp.932 ja_jp.932.utf_8 ja_jp.pck_v2 ja_jp.pck_v2.utf_8 "
+    "ko.utf_8 no.utf_8 nl.utf_8 pl pl.utf_8 pt.utf_8 ro ro.utf_8 ru ru.utf_8 sk sk.utf_8 sl "
+    "sl.utf_8 sv.utf_8 tr tr.utf_8 zh.utf_8 zh.gbk.utf_8 zh_tw.utf_8 zh_tw.big5.utf_8 "
+    "utf8mb4".split()
+)
+
+
 def check_language(language: Any) -> str:
-    """ONTAP's form of a language code: "en.UTF-8" is stored as "en.utf_8"."""
+    """ONTAP's form of a language code: "en.UTF-8" is stored as "en.utf_8"; a code ONTAP's
+    schema does not list is refused."""
     if not isinstance(language, str):
         raise errors.invalid_value("language", language)
     normal = language.lower().replace("-", "_")
-    if not LANGUAGE_RULE.match(normal):
-        raise errors.invalid_value("language", language)
+    if normal not in LANGUAGES:
+        raise errors.invalid_value("language", language, "not a language code of ONTAP's")
     return normal
 
 
