@@ -112,6 +112,7 @@ def test_svm_patch_stops_and_starts_and_changes_the_language(
         {"state": "deleting"},
         {"state": "bogus"},
         {"language": "!!"},
+        {"language": "xx.utf_8"},
         {"state": "stopped", "name": "9"},
     ],
 )
