@@ -65,13 +65,16 @@ def test_post_poll_by_time_and_patch_and_delete(
     control: httpx.Client, connection: HostConnection
 ) -> None:
     control.put(
-        "/_ontap-ipsec/jobs/progression", json={"mode": "time", "queued": 0.1, "running": 0.2}
+        "/_ontap-ipsec/jobs/progression", json={"mode": "time", "queued": 0.5, "running": 0.5}
     )
     svm = Svm(name="vs_timed")
     svm.post(poll=True)
     job = job_of("vs_timed")
-    # its end came by its timer: the poll after it read an ended job (and counted nothing)
-    assert set(answered(control, job)) == {"queued", "running"}
+    # its end came by its timer (the poll after it read an ended job, and counted nothing)
+    # or by the poll that found it due, whichever came first
+    states = answered(control, job)
+    assert states[0] == "queued" and "running" in states
+    assert set(states) <= {"queued", "running", "success"}
     finished = Job(uuid=job)
     finished.get()
     assert finished.state == "success"

@@ -63,7 +63,7 @@ def test_by_polls_each_get_sees_the_next_state_and_the_svm_appears_at_success(
 
 
 def test_by_time_the_job_ends_without_being_polled(ontap_client: httpx.Client) -> None:
-    progress(ontap_client, "time", queued=0.1, running=0.1)
+    progress(ontap_client, "time", queued=0.5, running=0.1)
     job = job_of(ontap_client.post(SVMS, json={"name": "vs1"}))
     assert job_state(ontap_client, job)["state"] == "queued"
     deadline = time.monotonic() + 5
