@@ -21,6 +21,7 @@ from ontap_ipsec.domain.backends.jobs import Jobs
 from ontap_ipsec.domain.clock import naive_utc
 from ontap_ipsec.domain.errors import DomainError
 from ontap_ipsec.domain.events import Event, EventBus, SvmRecord
+from ontap_ipsec.domain.languages import LANGUAGES
 from ontap_ipsec.store import certificates as cert_rows
 from ontap_ipsec.store import ipsec_ca as ipsec_rows
 from ontap_ipsec.store import svms as rows
@@ -72,82 +73,6 @@ def name_taken(name: str) -> DomainError:
         target="name",
         kind="conflict",
     )
-
-
-# The language codes ONTAP's SVM schema allows (netapp_ontap 9.19.1's valid choices).
-LANGUAGES = frozenset(
-    [
-        "c",
-        "da",
-        "de",
-        "en",
-        "en_us",
-        "es",
-        "fi",
-        "fr",
-        "he",
-        "it",
-        "ja",
-        "ja_jp.pck",
-        "ko",
-        "no",
-        "nl",
-        "pt",
-        "sv",
-        "zh",
-        "zh.gbk",
-        "zh_tw",
-        "zh_tw.big5",
-        "c.utf_8",
-        "ar",
-        "ar.utf_8",
-        "cs",
-        "cs.utf_8",
-        "da.utf_8",
-        "de.utf_8",
-        "en.utf_8",
-        "en_us.utf_8",
-        "es.utf_8",
-        "fi.utf_8",
-        "fr.utf_8",
-        "he.utf_8",
-        "hr",
-        "hr.utf_8",
-        "hu",
-        "hu.utf_8",
-        "it.utf_8",
-        "ja.utf_8",
-        "ja_v1",
-        "ja_v1.utf_8",
-        "ja_jp.pck.utf_8",
-        "ja_jp.932",
-        "ja_jp.932.utf_8",
-        "ja_jp.pck_v2",
-        "ja_jp.pck_v2.utf_8",
-        "ko.utf_8",
-        "no.utf_8",
-        "nl.utf_8",
-        "pl",
-        "pl.utf_8",
-        "pt.utf_8",
-        "ro",
-        "ro.utf_8",
-        "ru",
-        "ru.utf_8",
-        "sk",
-        "sk.utf_8",
-        "sl",
-        "sl.utf_8",
-        "sv.utf_8",
-        "tr",
-        "tr.utf_8",
-        "zh.utf_8",
-        "zh.gbk.utf_8",
-        "zh_tw.utf_8",
-        "zh_tw.big5.utf_8",
-        "utf8mb4",
-    ]
-)
 
 
 def check_language(language: Any) -> str:
