@@ -184,12 +184,7 @@ class OntapApp:
             return Response(200, None, {"allow": match.allow()})
         handler = match.handlers().get(method)
         if handler is None:
-            raise OntapError(
-                405,
-                errors.NOT_SUPPORTED,
-                f'The method "{request.method}" is not supported on this API.',
-                headers={"allow": match.allow()},
-            )
+            raise errors.method_not_allowed(request.method, match.allow())
         body = request.body
         if method == "GET" and body.strip():
             raise _body_not_allowed()

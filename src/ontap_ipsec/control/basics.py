@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ontap_ipsec.control.routes import route
-from ontap_ipsec.rest import strongswan_status
 from ontap_ipsec.rest.context import Context
 from ontap_ipsec.rest.http import Request, Response
 
@@ -21,8 +20,3 @@ def reset(ctx: Context, _request: Request) -> Response:
     ctx.backends.reset()
     return Response(200, {})
 
-
-@route(strongswan_status.PATH, "GET", toolkit=False)
-def strongswan(ctx: Context, request: Request) -> Response:
-    """The strongSwan daemons' status (admin accounts; see rest/strongswan_status.py)."""
-    return strongswan_status.handle(ctx, request, "admin")

@@ -70,12 +70,7 @@ def handler_for(found: Route, request: Request) -> Handler:
     method = "GET" if request.method == "HEAD" else request.method
     handler = found.handlers.get(method)
     if handler is None:
-        raise OntapError(
-            405,
-            errors.NOT_SUPPORTED,
-            f'The method "{request.method}" is not supported on this API.',
-            headers={"allow": found.allow()},
-        )
+        raise errors.method_not_allowed(request.method, found.allow())
     return handler
 
 
@@ -98,6 +93,11 @@ def _load() -> None:
     if not _LOADED:
         import ontap_ipsec.control.jobs  # noqa: F401 - job progression
         import ontap_ipsec.control.state  # noqa: F401 - state snapshots
-        from ontap_ipsec.control import basics, faults, journal  # noqa: F401 - register routes
+        from ontap_ipsec.control import (  # noqa: F401 - they register their routes
+            basics,
+            faults,
+            journal,
+            strongswan,
+        )
 
         _LOADED = True

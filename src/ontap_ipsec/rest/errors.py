@@ -107,3 +107,12 @@ def _short_json(value: object) -> str:
 
     text = json.dumps(value, separators=(",", ":"), default=str)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def method_not_allowed(method: str, allow: str) -> OntapError:
+    return OntapError(
+        405,
+        NOT_SUPPORTED,
+        f'The method "{method}" is not supported on this API.',
+        headers={"allow": allow},
+    )
