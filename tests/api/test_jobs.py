@@ -91,3 +91,18 @@ def test_jobs_filter_by_state(api: httpx.Client) -> None:
     make_svms(api, ["vs1"])
     assert api.get(f"{JOBS}?state=success").json()["num_records"] == 1
     assert api.get(f"{JOBS}?state=failure").json()["num_records"] == 0
+
+
+def test_a_failed_job_carries_the_error_object_clients_read(api: httpx.Client) -> None:
+    """OpenStack's NetApp REST client reads response['error']['message'] and ['code'] of a
+    job in state failure; a successful job has no error."""
+    rule = {"message": "The root volume could not be created.", "code": 13434890, "path": SVMS}
+    assert api.post("/_ontap-ipsec/jobs/rules", json=rule).status_code == 201
+    failed = api.post(SVMS, json={"name": "vs1"}).json()["job"]["uuid"]
+    record = api.get(f"{JOBS}/{failed}?fields=*").json()
+    assert record["state"] == "failure"
+    assert record["error"] == {"code": "13434890", "message": rule["message"]}
+    done = api.post(SVMS, json={"name": "vs1"}).json()["job"]["uuid"]
+    assert "error" not in api.get(f"{JOBS}/{done}?fields=*").json()
+    found = api.get(f"{JOBS}?error.code=13434890&fields=state").json()["records"]
+    assert [r["uuid"] for r in found] == [failed]

@@ -40,6 +40,8 @@ resource = Resource(
         datetime_field("end_time", description="When the job ended."),
         string("svm.name", description="The SVM the job worked on."),
         uuid_field("svm.uuid", description="The SVM the job worked on."),
+        string("error.code", description="Error code of a failed job."),
+        string("error.message", description="Error message of a failed job."),
     ],
     links=[Link("svm", "/api/svm/svms/{}", "svm.uuid")],  # as every svm reference of ONTAP's
 )

@@ -110,6 +110,11 @@ JOBS = View(
         "end_time": jobs.c.end_time,
         "svm.name": jobs.c.svm_name,
         "svm.uuid": jobs.c.svm_uuid,
+        # a failed job's error object, as ONTAP's job has it (unset unless it failed)
+        "error.code": sa.case(
+            (jobs.c.state == "failure", sa.cast(jobs.c.code, sa.String)), else_=sa.null()
+        ),
+        "error.message": sa.case((jobs.c.state == "failure", jobs.c.message), else_=sa.null()),
     },
 )
 
