@@ -26,7 +26,15 @@ def complete(*words: str) -> list[str]:
 
 
 def test_bash_completion_lists_the_commands():
-    assert complete("") == ["security", "strongswan", "vserver", "serve", "passwd", "completion"]
+    assert complete("") == [
+        "security",
+        "strongswan",
+        "toolkit",
+        "vserver",
+        "serve",
+        "passwd",
+        "completion",
+    ]
     assert complete("security", "") == ["certificate", "ipsec"]
     assert complete("security", "ipsec", "ca-certificate", "") == ["add", "remove", "show"]
     assert complete("sec", "cert", "") == ["create", "delete", "install", "show"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ontap_ipsec.cli.commands import certificate, ipsec, strongswan, vserver
+from ontap_ipsec.cli.commands import certificate, ipsec, strongswan, toolkit, vserver
 from ontap_ipsec.cli.spec import Command
 
 COMMANDS: tuple[Command, ...] = (
@@ -10,4 +10,5 @@ COMMANDS: tuple[Command, ...] = (
     *certificate.COMMANDS,
     *ipsec.COMMANDS,
     *strongswan.COMMANDS,
+    *toolkit.COMMANDS,
 )
