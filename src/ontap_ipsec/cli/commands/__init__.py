@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ontap_ipsec.cli.commands import certificate, ipsec, strongswan, toolkit, vserver
+from ontap_ipsec.cli.commands import certificate, ipsec, strongswan, toolkit, toolkit_jobs, vserver
 from ontap_ipsec.cli.spec import Command
 
 COMMANDS: tuple[Command, ...] = (
@@ -11,4 +11,5 @@ COMMANDS: tuple[Command, ...] = (
     *ipsec.COMMANDS,
     *strongswan.COMMANDS,
     *toolkit.COMMANDS,
+    *toolkit_jobs.COMMANDS,
 )
