@@ -110,6 +110,8 @@ class OntapApp:
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         exchange: Exchange = scope.get("ontap") or Exchange()
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if sum(1 for k, _ in scope["headers"] if k.lower() == b"authorization") > 1:
+            headers["authorization"] = ""  # two credentials: neither is taken
         # HTTP/1.1: a request with neither header has no body; nothing to wait for.
         body, too_large = b"", False
         if "content-length" in headers or "transfer-encoding" in headers:
@@ -147,7 +149,16 @@ class OntapApp:
             return _error_response(OntapError.from_domain(exc))
         except Conflict:
             return _error_response(errors.duplicate())
-        except BadData:
+        except BadData as exc:
+            if exc.too_large:
+                return _error_response(
+                    OntapError(
+                        400,
+                        errors.INVALID,
+                        "The query is larger than the database can evaluate: give fewer "
+                        "alternatives (|) or values.",
+                    )
+                )
             return _error_response(
                 OntapError(400, errors.INVALID_VALUE, "A value is invalid for its field.")
             )

@@ -74,10 +74,12 @@ def parse_basic(header: str | None) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, UnicodeDecodeError, ValueError):  # ValueError: not ASCII
         return None
     user, sep, password = decoded.partition(":")
-    return (user, password) if sep else None
+    if not sep or "\x00" in decoded:  # no account's name or password holds NUL
+        return None
+    return user, password
 
 
 class _Accepted(NamedTuple):

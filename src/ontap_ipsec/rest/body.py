@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from ontap_ipsec.rest import errors
 from ontap_ipsec.rest.errors import OntapError
-from ontap_ipsec.rest.resource import Field, Resource
+from ontap_ipsec.rest.resource import INTEGER_MAX, INTEGER_MIN, Field, Resource
 
 Operation = Literal["post", "patch"]
 
@@ -37,7 +37,10 @@ def load_json(raw: bytes) -> Any:
         return None
     try:
         text = raw.decode("utf-8")
-        return json.loads(text, object_pairs_hook=_no_duplicates)
+        parsed = json.loads(text, object_pairs_hook=_no_duplicates)
+        if "\\u" in text:  # an escape may stand for half a surrogate pair
+            _refuse_lone_surrogates(parsed)
+        return parsed
     except _Twice as twice:
         raise specified_twice(twice.key) from None
     except UnicodeDecodeError:
@@ -51,6 +54,26 @@ def load_json(raw: bytes) -> Any:
             else ""
         )
         raise OntapError(400, errors.INVALID_JSON, f"Invalid JSON input.{where}") from None
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    """JSON allows `\\ud800` alone; no text can hold it (UTF-8 cannot encode it)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise OntapError(
+                400,
+                errors.INVALID_JSON,
+                "Invalid JSON input: a string holds a lone UTF-16 surrogate (\\ud800-\\udfff).",
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_lone_surrogates(key)
+            _refuse_lone_surrogates(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_lone_surrogates(item)
 
 
 def specified_twice(name: str) -> OntapError:
@@ -114,16 +137,10 @@ def coerce(fld: Field, value: Any) -> Any:
     if value is None:
         return None
     if fld.type == "integer":
-        if isinstance(value, bool):
+        number = _integer(value)
+        if number is None or not INTEGER_MIN <= number <= INTEGER_MAX:
             raise errors.invalid_body_value(fld.name, value)
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str):
-            try:
-                return int(value.strip())
-            except ValueError:
-                pass
-        raise errors.invalid_body_value(fld.name, value)
+        return number
     if fld.type == "boolean":
         if isinstance(value, bool):
             return value
@@ -144,6 +161,19 @@ def coerce(fld: Field, value: Any) -> Any:
         raise errors.invalid_body_value(fld.name, value, "|".join(fld.enum))
     _check_text(fld, value)
     return value
+
+
+def _integer(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
 
 
 def _check_text(fld: Field, value: str) -> None:

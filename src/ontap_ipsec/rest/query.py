@@ -14,7 +14,7 @@ from urllib.parse import unquote_plus
 from ontap_ipsec import versions
 from ontap_ipsec.rest import errors
 from ontap_ipsec.rest.errors import OntapError
-from ontap_ipsec.rest.resource import Resource
+from ontap_ipsec.rest.resource import INTEGER_MAX, Resource
 
 Op = Literal["eq", "ne", "lt", "gt", "le", "ge", "range", "like", "unlike", "null", "notnull"]
 
@@ -131,7 +131,7 @@ def _apply_control(query: Query, key: str, value: str) -> None:
         for item in _split_list(value):
             query.order_by.append(_parse_order_item(item))
     elif key == "max_records":
-        query.max_records = _parse_int(key, value, low=1, high=None)
+        query.max_records = _parse_int(key, value, low=1, high=INTEGER_MAX)
     elif key == "return_timeout":
         query.return_timeout = _parse_int(key, value, low=0, high=MAX_RETURN_TIMEOUT)
     elif key == "return_records":

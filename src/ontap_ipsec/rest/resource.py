@@ -24,6 +24,8 @@ FieldType = Literal["string", "integer", "boolean", "datetime", "array"]
 Access = Literal["get", "post", "patch"]
 
 _MISSING: Any = object()
+# What an integer field can hold: a signed 64-bit integer, as both databases store it.
+INTEGER_MIN, INTEGER_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,8 @@ class ResponseCacheMiddleware:
         for name, value in scope["headers"]:
             name = name.lower()
             if name == b"authorization":
+                if authorization is not None:  # two credentials: the app refuses them
+                    return None, None, False
                 authorization = value.decode("latin-1")
             elif name == b"accept":
                 accept = value.decode("latin-1")

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from ontap_ipsec.domain import errors
 from ontap_ipsec.rest.query import Alternative, Filter
-from ontap_ipsec.rest.resource import Field, Resource
+from ontap_ipsec.rest.resource import INTEGER_MAX, INTEGER_MIN, Field, Resource
 
 SortKey = tuple[Field, bool]  # (field, descending)
 _VALUE_OPS = frozenset({"eq", "ne", "lt", "gt", "le", "ge", "like", "unlike"})
@@ -153,9 +153,12 @@ def convert(fld: Field, value: str) -> Any:
     """A filter or cursor value as the Python value of the field's type."""
     if fld.type == "integer":
         try:
-            return int(value)
+            number = int(value)
         except ValueError:
             raise errors.invalid_field_value(fld.name, value, "<integer>") from None
+        if not INTEGER_MIN <= number <= INTEGER_MAX:  # no stored value is out of this range
+            raise errors.invalid_field_value(fld.name, value, "a 64-bit <integer>")
+        return number
     if fld.type == "boolean":
         lowered = value.lower()
         if lowered not in ("true", "false"):

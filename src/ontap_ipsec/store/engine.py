@@ -8,8 +8,10 @@ read-check-write sequence cannot interleave with another process's.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,10 +21,29 @@ from ontap_ipsec.store import write_lock
 from ontap_ipsec.store.prepared import Prepared, Reader, Statement, Version
 
 
+def private_file(path: Path) -> None:
+    """Create `path` readable by its owner only, or make it so. SQLite gives its -wal and
+    -shm files the database file's mode, so they follow."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    name = url[len(prefix) :].split("?", 1)[0]
+    return None if name in ("", ":memory:") else Path(name)
+
+
 def create_engine(url: str) -> Engine:
     # Threads keep a connection each for prepared reads and writes (store/prepared.py):
     # past the pool's size, connections are opened as needed rather than waited for.
     if url.startswith("sqlite"):
+        path = _sqlite_file(url)
+        if path is not None:
+            private_file(path)  # the database holds password hashes and sealed keys
         engine = sa.create_engine(url, connect_args={"check_same_thread": False}, max_overflow=-1)
         _configure_sqlite(engine)
         return engine

@@ -20,4 +20,9 @@ class Unavailable(StoreError):
 
 
 class BadData(StoreError):
-    """The database refused a value (out of its integer range, an invalid byte)."""
+    """The database refused a value (out of its integer range, an invalid byte), or a
+    statement too large for it (`too_large`: thousands of alternatives in one filter)."""
+
+    def __init__(self, message: str, *, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large

@@ -127,6 +127,8 @@ class Reader:
             _raise_translated(self._dbapi, exc)
         except self._dbapi.Error as exc:
             _raise_translated(self._dbapi, exc)
+        except OverflowError as exc:  # sqlite3: an integer past 64 bits
+            raise BadData(str(exc)) from exc
 
     def version(self) -> Version | None:
         """What this thread's read connection has seen committed, or None if unknowable.
@@ -264,6 +266,8 @@ class Tx:
             return _rows(self.driver, prepared.sql, prepared.parameters(values))
         except self._reader._dbapi.Error as exc:
             _raise_translated(self._reader._dbapi, exc)
+        except OverflowError as exc:  # sqlite3: an integer past 64 bits
+            raise BadData(str(exc)) from exc
 
     def first(self, statement: Statement | Prepared, values: dict[str, Any]) -> Any:
         found = self.rows(statement, values)
@@ -278,6 +282,8 @@ class Tx:
             return int(cursor.rowcount)
         except self._reader._dbapi.Error as exc:
             _raise_translated(self._reader._dbapi, exc)
+        except OverflowError as exc:  # sqlite3: an integer past 64 bits
+            raise BadData(str(exc)) from exc
         finally:
             cursor.close()
 
@@ -311,7 +317,7 @@ def _translated(dbapi: Any, exc: Exception) -> Exception | None:
         text = str(exc)
         # SQLite reports some refusals of the statement itself as operational errors.
         if "too large" in text or "too many" in text or "too big" in text:
-            return BadData(text)
+            return BadData(text, too_large=True)
         return Unavailable(text)
     if isinstance(exc, dbapi.InterfaceError | dbapi.InternalError):
         return Unavailable(str(exc))

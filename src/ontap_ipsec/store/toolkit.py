@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ontap_ipsec.store.engine import private_file
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS faults (
     id TEXT PRIMARY KEY,
@@ -94,6 +96,7 @@ class ToolkitStore:
     def _connection(self) -> Iterator[sqlite3.Connection]:
         conn = self._local.__dict__.get("conn")
         if conn is None or self._local.__dict__.get("pid") != os.getpid():
+            private_file(self.path)  # the journal holds requests, if not their secrets
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=OFF")  # test state: speed over durability
