@@ -67,6 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     head = args[0] if args else ""
     if head in ("serve", "passwd"):
         return admin.main(args)
+    if head in ("backup", "restore"):
+        from ontap_ipsec.cli import backup
+
+        return backup.main(args)
     if head == "state":
         from ontap_ipsec.cli import state
 
