@@ -41,7 +41,7 @@ MAX_BODY = 1024 * 1024
 MAX_QUERY = 16 * 1024
 _INLINE = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITER_THREADS = 4
-_NOT_CONSOLE = ("/api/", "/docs/api", "/_ontap-ipsec")  # every other path is the console's
+_NOT_CONSOLE = ("/api/", "/docs/api", "/_ontap-ipsec", "/healthz", "/readyz")  # else the console
 
 
 class OntapApp:
@@ -178,7 +178,7 @@ class OntapApp:
         path = request.path
         if path.startswith("/docs/api"):
             return self._docs(request)
-        if path.startswith(control.PREFIX):
+        if path.startswith(control.PREFIX) or path in control.PROBES:
             return self._control(request, exchange)
         if not (path == "/api" or path.startswith("/api/")):
             raise OntapError(404, errors.NOT_SUPPORTED, "API not found")

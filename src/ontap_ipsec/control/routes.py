@@ -17,6 +17,7 @@ from ontap_ipsec.rest.errors import OntapError
 from ontap_ipsec.rest.http import Request, Response
 
 PREFIX = "/_ontap-ipsec/"
+PROBES = frozenset({"/healthz", "/readyz"})  # outside the prefix, as orchestrators expect
 Handler = Callable[[Context, Request], Response]
 
 
@@ -97,6 +98,7 @@ def _load() -> None:
             basics,
             faults,
             journal,
+            probes,
             strongswan,
         )
 
