@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import (
     PrivateKeyTypes,
     PublicKeyTypes,
@@ -120,13 +120,36 @@ def load_single_pem_certificate(text: str) -> x509.Certificate:
     return certs[0]
 
 
-def key_type_and_size(public_key: PublicKeyTypes) -> tuple[str, int]:
+# Keys past these are refused before any work on them: validating a 16384-bit RSA key
+# takes half a minute of a core, and no CA an IPsec peer meets needs one. Curves weaker
+# than P-256 (P-192, P-224) or outside NIST's P-256/384/521 are refused as well.
+MAX_RSA_BITS = 8192
+CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})
+
+
+def key_type_and_size(
+    public_key: PublicKeyTypes, target: str = "public_certificate"
+) -> tuple[str, int]:
     """ONTAP only handles RSA and EC keys; everything else is refused up front."""
     if isinstance(public_key, rsa.RSAPublicKey):
+        if public_key.key_size > MAX_RSA_BITS:
+            raise DomainError(
+                UNSUPPORTED_KEY_TYPE,
+                f"RSA keys of more than {MAX_RSA_BITS} bits are not supported "
+                f"(this one has {public_key.key_size}).",
+                target=target,
+            )
         return "rsa", public_key.key_size
     if isinstance(public_key, ec.EllipticCurvePublicKey):
+        if public_key.curve.name not in CURVES:
+            raise DomainError(
+                UNSUPPORTED_KEY_TYPE,
+                f"The elliptic curve {public_key.curve.name} is not supported "
+                "(P-256, P-384 and P-521 are).",
+                target=target,
+            )
         return "ec", public_key.curve.key_size
-    raise DomainError(UNSUPPORTED_KEY_TYPE, "Unsupported key type.", target="public_certificate")
+    raise DomainError(UNSUPPORTED_KEY_TYPE, "Unsupported key type.", target=target)
 
 
 def _hash_name(cert: x509.Certificate) -> str | None:
@@ -208,9 +231,40 @@ def parse_certificate(text: str, *, now: datetime) -> CertificateInfo:
             target="public_certificate",
         )
     try:
-        return _describe(cert)
+        info = _describe(cert)
     except (ValueError, UnsupportedAlgorithm):
         raise _bad_certificate() from None
+    if any("\x00" in str(attr.value) for attr in cert.subject):
+        raise _bad_certificate()  # no name ONTAP shows holds NUL
+    if info.is_self_signed:
+        try:
+            _verify_own_signature(cert)
+        except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
+            raise DomainError(
+                BAD_CERTIFICATE,
+                "The certificate is self-signed, but its signature does not verify.",
+                target="public_certificate",
+            ) from None
+    return info
+
+
+def _verify_own_signature(cert: x509.Certificate) -> None:
+    """The signature of a self-signed certificate, checked with its own key. Done by hand
+    rather than by X.509 verification, which refuses the MD5 and SHA-1 signatures that
+    ONTAP still reads."""
+    key = cert.public_key()
+    algorithm = cert.signature_hash_algorithm
+    if algorithm is None:
+        raise UnsupportedAlgorithm("no hash")
+    if isinstance(key, rsa.RSAPublicKey):
+        scheme = cert.signature_algorithm_parameters  # PKCS#1 v1.5 or PSS, as signed
+        if not isinstance(scheme, padding.PKCS1v15 | padding.PSS):
+            scheme = padding.PKCS1v15()
+        key.verify(cert.signature, cert.tbs_certificate_bytes, scheme, algorithm)
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(algorithm))
+    else:
+        raise UnsupportedAlgorithm("key type")
 
 
 def parse_intermediates(items: list[str], *, now: datetime) -> list[CertificateInfo]:
@@ -223,7 +277,14 @@ def load_private_key(key_pem: str) -> PrivateKeyTypes:
     if not isinstance(key_pem, str):
         raise _bad_key()
     try:
-        return serialization.load_pem_private_key(key_pem.strip().encode("ascii"), password=None)
+        raw = key_pem.strip().encode("ascii")
+        # Its size first, without the (costly) consistency check a large RSA key makes slow.
+        unchecked = serialization.load_pem_private_key(
+            raw, password=None, unsafe_skip_rsa_key_validation=True
+        )
+        if isinstance(unchecked, rsa.RSAPrivateKey):
+            key_type_and_size(unchecked.public_key(), target="private_key")
+        return serialization.load_pem_private_key(raw, password=None)
     except (ValueError, TypeError, UnicodeError, UnsupportedAlgorithm):
         raise _bad_key() from None
 
