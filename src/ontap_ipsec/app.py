@@ -41,6 +41,7 @@ MAX_BODY = 1024 * 1024
 MAX_QUERY = 16 * 1024
 _INLINE = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITER_THREADS = 4
+_VERIFIER_THREADS = 2  # password hashes computed at once, per worker
 _NOT_CONSOLE = ("/api/", "/docs/api", "/_ontap-ipsec", "/healthz", "/readyz")  # else the console
 
 
@@ -54,6 +55,8 @@ class OntapApp:
         self.authenticator = Authenticator()
         self._driver_operational = ctx.store.engine.dialect.loaded_dbapi.OperationalError
         self._writers = ThreadPoolExecutor(_WRITER_THREADS, thread_name_prefix="ontap-write")
+        self._verifiers = ThreadPoolExecutor(_VERIFIER_THREADS, thread_name_prefix="ontap-auth")
+        weakref.finalize(self, self._verifiers.shutdown, wait=False)
         # An app dropped without close() (a test's) does not leave its threads behind.
         weakref.finalize(self, self._writers.shutdown, wait=False)
         self._openapi: bytes | None = None
@@ -127,11 +130,16 @@ class OntapApp:
             response = _error_response(
                 OntapError(413, errors.INVALID, f"The request body exceeds {MAX_BODY} bytes.")
             )
-        elif request.method in _INLINE:
-            response = self.handle(request, exchange)
-        else:
+        elif request.method not in _INLINE:
             loop = asyncio.get_running_loop()
             response = await loop.run_in_executor(self._writers, self.handle, request, exchange)
+        elif self.authenticator.costly(headers.get("authorization")):
+            # A password hash to compute: in a small pool of its own, so that guesses (or a
+            # burst of new clients) wait among themselves while known clients are served.
+            loop = asyncio.get_running_loop()
+            response = await loop.run_in_executor(self._verifiers, self.handle, request, exchange)
+        else:
+            response = self.handle(request, exchange)
         await send_response(send, request, response)
 
     def handle(self, request: Request, exchange: Exchange | None = None) -> Response:
@@ -263,6 +271,7 @@ class OntapApp:
     def close(self) -> None:
         """Stop the writer threads and close the database."""
         self._writers.shutdown(wait=True)
+        self._verifiers.shutdown(wait=True)
         self.ctx.store.dispose()
 
 

@@ -56,6 +56,17 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(digest, expected)
 
 
+_STAND_IN: list[str] = []  # a hash no password matches, made on first need
+
+
+def _stand_in_hash() -> str:
+    """What an unknown or locked account's check verifies against, so that it costs what
+    a known account's does: how long a refusal takes says nothing of the name."""
+    if not _STAND_IN:
+        _STAND_IN.append(hash_password(secrets.token_urlsafe(24)))
+    return _STAND_IN[0]
+
+
 def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
@@ -139,6 +150,19 @@ class Authenticator:
             return accepted.principal
         return None
 
+    def costly(self, header: str | None) -> bool:
+        """Whether checking `header` may take a password hash (a credential not verified
+        before, or a wrong one): the app then checks it off the event loop."""
+        creds = parse_basic(header)
+        if creds is None:
+            return False
+        return self._token(*creds) not in self._verified
+
+    def _token(self, user: str, password: str) -> bytes:
+        return hashlib.blake2b(
+            f"{user}\0{password}".encode(), key=self._key, digest_size=32
+        ).digest()
+
     def _digest(self, header: str) -> bytes:
         return hashlib.blake2b(header.encode(), key=self._key, digest_size=32).digest()
 
@@ -149,14 +173,11 @@ class Authenticator:
         user, password = creds
         prepared = reader.prepare("account", _account_select)
         rows = reader.fetch(prepared, {"name": user})
-        if not rows:
+        if not rows or rows[0][2]:  # unknown or locked: refused at a known account's cost
+            verify_password(password, _stand_in_hash())
             return None
-        stored, role, locked = rows[0]
-        if locked:
-            return None
-        token = hashlib.blake2b(
-            f"{user}\0{password}".encode(), key=self._key, digest_size=32
-        ).digest()
+        stored, role, _locked = rows[0]
+        token = self._token(user, password)
         if self._verified.get(token) == stored:
             self._verified.move_to_end(token)
             return Principal(user, role)

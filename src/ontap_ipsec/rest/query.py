@@ -131,7 +131,7 @@ def _apply_control(query: Query, key: str, value: str) -> None:
         for item in _split_list(value):
             query.order_by.append(_parse_order_item(item))
     elif key == "max_records":
-        query.max_records = _parse_int(key, value, low=1, high=INTEGER_MAX)
+        query.max_records = _parse_int(key, value, low=1, high=None)
     elif key == "return_timeout":
         query.return_timeout = _parse_int(key, value, low=0, high=MAX_RETURN_TIMEOUT)
     elif key == "return_records":
@@ -163,6 +163,8 @@ def _parse_int(key: str, value: str, *, low: int, high: int | None) -> int:
         number = int(value.strip())
     except ValueError:
         raise errors.invalid_query_value(key, value, "<integer>") from None
+    if number > INTEGER_MAX:  # past what any query can bind
+        raise errors.invalid_query_value(key, value, "<integer>")
     if number < low or (high is not None and number > high):
         rng = f"{low}..{high}" if high is not None else f">= {low}"
         raise errors.invalid_query_value(key, value, rng)
