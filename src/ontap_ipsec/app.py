@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from ontap_ipsec import versions
-from ontap_ipsec.auth import Authenticator
+from ontap_ipsec.auth import Authenticator, WouldHash
 from ontap_ipsec.config import Settings
 from ontap_ipsec.control import routes as control
 from ontap_ipsec.domain.errors import DomainError
@@ -51,7 +51,16 @@ class OntapApp:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.router = Router(all_resources())
+        # Changes that may take long whatever the lock (keys made, X.509 checked, state
+        # imported) always run in a writer thread.
+        self._offloaded = (
+            control.PREFIX,
+            *(r.path for r in self.router.resources if r.slow_writes),
+        )
         self.profile = versions.profile_for(ctx.settings.ontap_version)
+        # The context requests are handled in starts with this app's release: a server's
+        # one app then costs a request nothing for it (handle() checks, and sets it if not).
+        versions.ACTIVE.set(self.profile)
         self.authenticator = Authenticator()
         self._driver_operational = ctx.store.engine.dialect.loaded_dbapi.OperationalError
         self._writers = ThreadPoolExecutor(_WRITER_THREADS, thread_name_prefix="ontap-write")
@@ -113,7 +122,7 @@ class OntapApp:
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         exchange: Exchange = scope.get("ontap") or Exchange()
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        if sum(1 for k, _ in scope["headers"] if k.lower() == b"authorization") > 1:
+        if len(headers) < len(scope["headers"]) and _credentials(scope["headers"]) > 1:
             headers["authorization"] = ""  # two credentials: neither is taken
         # HTTP/1.1: a request with neither header has no body; nothing to wait for.
         body, too_large = b"", False
@@ -131,26 +140,46 @@ class OntapApp:
                 OntapError(413, errors.INVALID, f"The request body exceeds {MAX_BODY} bytes.")
             )
         elif request.method not in _INLINE:
-            loop = asyncio.get_running_loop()
-            response = await loop.run_in_executor(self._writers, self.handle, request, exchange)
-        elif self.authenticator.costly(headers.get("authorization")):
-            # A password hash to compute: in a small pool of its own, so that guesses (or a
-            # burst of new clients) wait among themselves while known clients are served.
-            loop = asyncio.get_running_loop()
-            response = await loop.run_in_executor(self._verifiers, self.handle, request, exchange)
+            response = await self._write(request, exchange)
         else:
-            response = self.handle(request, exchange)
+            exchange.on_loop = True
+            try:
+                response = self.handle(request, exchange)
+            except WouldHash:
+                exchange.on_loop = False
+                # A password hash to compute: in a small pool of its own, so that guesses
+                # (or a burst of new clients) wait among themselves while known clients
+                # are served.
+                loop = asyncio.get_running_loop()
+                response = await loop.run_in_executor(
+                    self._verifiers, self.handle, request, exchange
+                )
         await send_response(send, request, response)
+
+    async def _write(self, request: Request, exchange: Exchange) -> Response:
+        """A change: on the event loop when it is short and nobody holds the write lock
+        (a thread would cost more than the change), else in a writer thread, so that a
+        wait for the lock or a key being generated holds up no read."""
+        if not request.path.startswith(self._offloaded):
+            with self.ctx.store.write_lock.held_if_free() as free:
+                if free:
+                    return self.handle(request, exchange)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writers, self.handle, request, exchange)
 
     def handle(self, request: Request, exchange: Exchange | None = None) -> Response:
         """The response to `request` under this app's ONTAP release: every failure as ONTAP's
         envelope."""
+        if versions.ACTIVE.get() is self.profile:  # already (a server's one app): no cost
+            return self._handle(request, exchange or Exchange())
         with versions.active(self.profile):
             return self._handle(request, exchange or Exchange())
 
     def _handle(self, request: Request, exchange: Exchange) -> Response:
         try:
             return self._dispatch(request, exchange)
+        except WouldHash:
+            raise  # checked again off the event loop (_serve)
         except OntapError as exc:
             return _error_response(exc)
         except DomainError as exc:
@@ -237,7 +266,10 @@ class OntapApp:
 
     def _authenticate(self, request: Request, exchange: Exchange) -> None:
         principal = self.authenticator.authenticate(
-            self.ctx.store.reader, request.headers.get("authorization"), exchange.version
+            self.ctx.store.reader,
+            request.headers.get("authorization"),
+            exchange.version,
+            may_hash=not exchange.on_loop,
         )
         if principal is None:
             raise OntapError(
@@ -281,6 +313,10 @@ def _with(request: Request, body: bytes, params: dict[str, str]) -> Request:
     return Request(
         request.method, request.path, request.query_string, request.headers, body, params
     )
+
+
+def _credentials(raw_headers: list[tuple[bytes, bytes]]) -> int:
+    return sum(1 for k, _ in raw_headers if k.lower() == b"authorization")
 
 
 def _json_is_empty_object(raw: bytes) -> bool:

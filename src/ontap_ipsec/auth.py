@@ -93,6 +93,11 @@ def parse_basic(header: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+class WouldHash(Exception):
+    """Checking the credential takes a password hash, and the caller said not here (the
+    event loop): it is to check it again where a hash may take its time."""
+
+
 class _Accepted(NamedTuple):
     epoch: int  # of the read connection whose version `data` is
     data: int
@@ -119,12 +124,19 @@ class Authenticator:
         self._accepted: OrderedDict[bytes, _Accepted] = OrderedDict()
 
     def authenticate(
-        self, reader: Reader, header: str | None, version: Version | None = None
+        self,
+        reader: Reader,
+        header: str | None,
+        version: Version | None = None,
+        *,
+        may_hash: bool = True,
     ) -> Principal | None:
+        """The principal `header` authenticates, or None. With `may_hash` False, a check
+        that needs a password hash raises :class:`WouldHash` instead of computing it."""
         if not header:
             return None
         if version is None:
-            return self._check(reader, header)
+            return self._check(reader, header, may_hash)
         seen = self._digest(header)
         accepted = self._accepted.get(seen)
         if accepted is not None and (accepted.epoch, accepted.data) == version:
@@ -135,7 +147,7 @@ class Authenticator:
                 version.epoch, version.data, accounts, accepted.principal
             )
             return accepted.principal
-        principal = self._check(reader, header)
+        principal = self._check(reader, header, may_hash)
         if principal is not None:
             self._accepted[seen] = _Accepted(version.epoch, version.data, accounts, principal)
             if len(self._accepted) > _CACHE_SIZE:
@@ -150,14 +162,6 @@ class Authenticator:
             return accepted.principal
         return None
 
-    def costly(self, header: str | None) -> bool:
-        """Whether checking `header` may take a password hash (a credential not verified
-        before, or a wrong one): the app then checks it off the event loop."""
-        creds = parse_basic(header)
-        if creds is None:
-            return False
-        return self._token(*creds) not in self._verified
-
     def _token(self, user: str, password: str) -> bytes:
         return hashlib.blake2b(
             f"{user}\0{password}".encode(), key=self._key, digest_size=32
@@ -166,7 +170,7 @@ class Authenticator:
     def _digest(self, header: str) -> bytes:
         return hashlib.blake2b(header.encode(), key=self._key, digest_size=32).digest()
 
-    def _check(self, reader: Reader, header: str) -> Principal | None:
+    def _check(self, reader: Reader, header: str, may_hash: bool = True) -> Principal | None:
         creds = parse_basic(header)
         if creds is None:
             return None
@@ -174,6 +178,8 @@ class Authenticator:
         prepared = reader.prepare("account", _account_select)
         rows = reader.fetch(prepared, {"name": user})
         if not rows or rows[0][2]:  # unknown or locked: refused at a known account's cost
+            if not may_hash:
+                raise WouldHash
             verify_password(password, _stand_in_hash())
             return None
         stored, role, _locked = rows[0]
@@ -181,6 +187,8 @@ class Authenticator:
         if self._verified.get(token) == stored:
             self._verified.move_to_end(token)
             return Principal(user, role)
+        if not may_hash:
+            raise WouldHash
         if not verify_password(password, stored):
             return None
         self._verified[token] = stored

@@ -39,9 +39,7 @@ def test_a_repeated_get_is_answered_from_the_cache_with_the_same_bytes(
     assert second.headers["cache-control"] == first.headers["cache-control"]
 
 
-def test_a_write_through_the_api_retires_what_was_kept(
-    app: OntapApp, api: httpx.Client
-) -> None:
+def test_a_write_through_the_api_retires_what_was_kept(app: OntapApp, api: httpx.Client) -> None:
     make_svms(api, ["vs1"])
     assert api.get(SVMS).json()["num_records"] == 1
     assert api.get(SVMS).json()["num_records"] == 1
@@ -196,9 +194,9 @@ def test_writes_elsewhere_do_not_make_the_account_be_read_again(
     checks: list[str] = []
     original = auth.Authenticator._check
 
-    def counted(self: auth.Authenticator, reader: object, header: str) -> object:
+    def counted(self: auth.Authenticator, reader: object, header: str, *rest: object) -> object:
         checks.append(header)
-        return original(self, reader, header)  # type: ignore[arg-type]
+        return original(self, reader, header, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(auth.Authenticator, "_check", counted)
     make_svms(api, ["vs1", "vs2", "vs3"])  # three commits, none to the accounts

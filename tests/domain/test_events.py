@@ -234,11 +234,30 @@ def test_subscribers_filter_by_kind_and_unsubscribe() -> None:
     assert everything == [ev.SvmCreated(svm), ev.SvmDeleted(svm)]
 
 
-def test_events_from_writer_threads_arrive_on_those_threads(
+def test_events_arrive_on_the_thread_that_made_the_change(
     any_app: OntapApp, client: httpx.Client
 ) -> None:
-    """Non-GET handlers run in the app's writer threads; subscribers hear them there."""
+    """On SQLite a change runs on the event loop while nobody holds the write lock, else in
+    one of the app's writer threads; its events are heard on that thread."""
     threads: list[str] = []
     any_app.ctx.events.subscribe(lambda _e: threads.append(threading.current_thread().name))
     client.post(SVMS, json={"name": "vs1"})
-    assert len(threads) == 1 and threads[0].startswith("ontap-write")
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with any_app.ctx.store.write_lock.held():
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    threading.Timer(0.3, release.set).start()
+    client.post(SVMS, json={"name": "vs2"})  # waits for the lock in a writer thread
+    holder.join(10)
+    in_writer = [name.startswith("ontap-write") for name in threads]
+    if any_app.ctx.store.dialect == "sqlite":
+        assert in_writer == [False, True]
+    else:  # PostgreSQL arbitrates its writers itself: every change runs in a writer thread
+        assert in_writer == [True, True]

@@ -15,7 +15,6 @@ from ontap_ipsec.rest.context import Context
 from ontap_ipsec.rest.http import JSON, Request, Response
 
 
-
 @route("/healthz", "GET", public=True, toolkit=False)
 def healthz(_ctx: Context, _request: Request) -> Response:
     return Response(200, {"status": "ok"}, content_type=JSON)

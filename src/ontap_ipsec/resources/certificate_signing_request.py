@@ -16,6 +16,7 @@ from ontap_ipsec.rest.query import parse_query
 from ontap_ipsec.rest.resource import POST_ONLY, READ, Field, Resource, integer, string
 
 resource = Resource(
+    slow_writes=True,  # keys are generated, X.509 is checked
     name="certificate_signing_request",
     path="/api/security/certificate-signing-request",
     key=None,

@@ -41,6 +41,7 @@ def _san_field(kind: str) -> Field:
 
 
 resource = Resource(
+    slow_writes=True,  # keys are generated, X.509 is checked
     name="security_certificate",
     path="/api/security/certificates",
     key="uuid",

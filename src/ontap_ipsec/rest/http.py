@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import orjson
@@ -57,7 +56,7 @@ class Request:
         if "//" in self.path:
             object.__setattr__(self, "path", _SLASHES.sub("/", self.path))
 
-    @cached_property
+    @property
     def hal(self) -> bool:
         return wants_hal(self.headers.get("accept", ""))
 
@@ -91,3 +90,4 @@ class Exchange:
     account: str | None = None
     role: str | None = None
     cacheable: bool = False  # a GET whose 200 may be kept by the response cache
+    on_loop: bool = False  # handled on the event loop: no password hash may be computed

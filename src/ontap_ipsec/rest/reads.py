@@ -25,17 +25,12 @@ from ontap_ipsec.store import compile as sqlc
 from ontap_ipsec.store import records as store_records
 from ontap_ipsec.store.engine import Store
 
-_SHAPES: dict[Any, RecordShape] = {}
-
 
 def _shape(resource: Resource, columns: store_records.Columns) -> RecordShape:
-    key = (id(resource), tuple(f.name for f in columns.visible), columns.key)
-    found = _SHAPES.get(key)
+    """How rows of `columns` become records; made once per column plan, kept with it."""
+    found: RecordShape | None = columns.rendering
     if found is None:
-        found = RecordShape(resource, columns.visible, columns.index)
-        if len(_SHAPES) > 4096:
-            _SHAPES.clear()
-        _SHAPES[key] = found
+        found = columns.rendering = RecordShape(resource, columns.visible, columns.index)
     return found
 
 

@@ -138,6 +138,7 @@ class Resource:
     # Documentation of handlers for the OpenAPI document.
     docs: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
     self_links: bool = True  # whether records carry their own _links.self
+    slow_writes: bool = False  # its changes may take long (keys, X.509): always in a thread
 
     def __post_init__(self) -> None:
         if self.view is not None:

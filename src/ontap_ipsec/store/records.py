@@ -55,6 +55,7 @@ class Columns:
                 self.selected.append(fld)
         self.index = {f.name: i for i, f in enumerate(self.selected)}
         self.key = tuple(f.name for f in self.selected)
+        self.rendering: Any = None  # how the REST layer renders these rows, kept with them
 
     def select(self) -> Any:
         columns = [f.column.label(f"c{i}") for i, f in enumerate(self.selected)]

@@ -39,6 +39,30 @@ class WriteLock:
                 if self._depth == 0:
                     fcntl.flock(self._file(), fcntl.LOCK_UN)
 
+    @contextmanager
+    def held_if_free(self) -> Iterator[bool]:
+        """Hold the lock if no thread or process has it now (True), without waiting; else
+        yield False and hold nothing. Inside, :meth:`held` re-enters at no cost."""
+        if not self._threads.acquire(blocking=False):
+            yield False
+            return
+        try:
+            if self._depth == 0:
+                try:
+                    fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    yield False
+                    return
+            self._depth += 1
+            try:
+                yield True
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    fcntl.flock(self._file(), fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
     def _file(self) -> int:
         if self._fd is None or self._pid != os.getpid():  # not an fd inherited across fork
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -58,6 +82,10 @@ class NoLock:
     @contextmanager
     def held(self) -> Iterator[None]:
         yield
+
+    @contextmanager
+    def held_if_free(self) -> Iterator[bool]:
+        yield False  # whether the database would make a writer wait is not known here
 
     def close(self) -> None:
         pass
