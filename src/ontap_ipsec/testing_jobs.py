@@ -12,21 +12,13 @@ from typing import Any
 
 import pytest
 
+from ontap_ipsec.testing_toolkit import ControlClient
+
 JOBS = "/_ontap-ipsec/jobs"
 
 
-class Jobs:
+class Jobs(ControlClient):
     """How the test app's jobs progress, which of them fail, and moving them by hand."""
-
-    def __init__(self, endpoint: Any) -> None:
-        self._endpoint = endpoint
-
-    def _call(self, method: str, path: str, **kw: Any) -> Any:
-        with self._endpoint.client() as c:
-            response = c.request(method, path, **kw)
-        if response.status_code >= 400:
-            raise ValueError(f"{method} {path}: {response.status_code} {response.text}")
-        return response.json()
 
     def progression(self, mode: str = "immediate", **numbers: float) -> dict[str, Any]:
         """Set how new jobs progress: ``progression("polls", queued=1, running=2)``,

@@ -16,8 +16,8 @@ FAULTS = "/_ontap-ipsec/faults"
 JOURNAL = "/_ontap-ipsec/journal"
 
 
-class Faults:
-    """Fault rules of the test's app (see the README's "Faults")."""
+class ControlClient:
+    """Calls of the test app's control API; a refusal is a ValueError with ONTAP's envelope."""
 
     def __init__(self, endpoint: Any) -> None:
         self._endpoint = endpoint
@@ -28,6 +28,10 @@ class Faults:
         if response.status_code >= 400:
             raise ValueError(f"{method} {path}: {response.status_code} {response.text}")
         return response.json()
+
+
+class Faults(ControlClient):
+    """Fault rules of the test's app (see the README's "Faults")."""
 
     def add(self, path: str, effect: dict[str, Any], **rule: Any) -> str:
         """Add a rule (`method`, `nth`, `times`, `probability`, `test_id` as keywords); its id."""
