@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CONSTRAINTS := requirements/constraints.txt
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test lint bench bench-quick clean
+.PHONY: install bytecode serve test lint bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,12 +15,18 @@ $(STAMP): $(BIN)/python pyproject.toml $(CONSTRAINTS)
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: bytecode
 
-serve: $(STAMP)
+# The project's own modules, compiled ahead: an editable install leaves them as source,
+# and where PYTHONDONTWRITEBYTECODE is set every process would compile them again at
+# each start (about 300 ms of a server's start-up). Up-to-date files are skipped.
+bytecode: $(STAMP)
+	$(BIN)/python -m compileall -q -j 0 src
+
+serve: bytecode
 	$(BIN)/ontap-ipsec serve
 
-test: $(STAMP)
+test: bytecode
 	tests/prepare.sh
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
@@ -29,10 +35,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src
 
-bench: $(STAMP)
+bench: bytecode
 	$(BIN)/python bench/run.py
 
-bench-quick: $(STAMP)
+bench-quick: bytecode
 	$(BIN)/python bench/run.py --quick
 
 clean:
