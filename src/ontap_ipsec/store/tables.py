@@ -70,9 +70,10 @@ account_changes = sa.Table(
     sa.CheckConstraint("id = 1", name="ck_account_changes_one_row"),
 )
 
-# One row: bumped by database triggers (migration 0005) on every change to the IPsec CA
-# list, the SVMs or the cluster, and announced on PostgreSQL with NOTIFY ontap_ipsec_trust:
-# how the strongSwan agent learns, from any process, that a daemon may need converging.
+# One row: bumped by database triggers (migrations 0005 and 0008) on every change to the
+# IPsec CA list, the IPsec policies and configuration, the SVMs or the cluster, and
+# announced on PostgreSQL with NOTIFY ontap_ipsec_trust: how the strongSwan agent learns,
+# from any process, that a daemon may need converging.
 trust_changes = sa.Table(
     "trust_changes",
     metadata,
@@ -223,6 +224,75 @@ ipsec_ca_certificates = sa.Table(
     sa.CheckConstraint("is_ca", name="ck_ipsec_is_ca"),
     sa.CheckConstraint(
         f"scope_key = COALESCE(svm_uuid, '{CLUSTER_SCOPE}')", name="ck_ipsec_scope_key"
+    ),
+    info={"owned_by_svm": True},
+)
+
+# One row: the cluster-wide IPsec configuration (`/api/security/ipsec`, migration 0008).
+ipsec_config = sa.Table(
+    "ipsec_config",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("replay_window", sa.Integer, nullable=False),
+    sa.Column("offload_enabled", sa.Boolean, nullable=False),
+    sa.CheckConstraint("id = 1", name="ck_ipsec_config_one_row"),
+)
+IPSEC_CONFIG_DEFAULTS = {"enabled": False, "replay_window": 0, "offload_enabled": False}
+
+
+def _endpoint(side: str) -> list[sa.Column[str]]:
+    """An IPsec policy's local or remote traffic selector, as ONTAP shows it: the address as
+    given (IPv6 compressed), the netmask as a prefix length, the family, the port range."""
+    return [
+        sa.Column(f"{side}_address", varchar(45), nullable=True),
+        sa.Column(f"{side}_netmask", varchar(15), nullable=True),  # input may be dotted
+        sa.Column(f"{side}_family", varchar(4), nullable=True),
+        sa.Column(f"{side}_port", varchar(11), nullable=True),
+    ]
+
+
+# The IPsec policies (`/api/security/ipsec/policies`, migration 0008). A PKI policy's
+# certificate cannot be deleted while the policy uses it (RESTRICT); the pre-shared key and
+# the post-quantum key are sealed with the data dir's key, as private keys are.
+ipsec_policies = sa.Table(
+    "ipsec_policies",
+    metadata,
+    sa.Column("uuid", varchar(36), primary_key=True),
+    sa.Column("name", varchar(64), nullable=False),
+    sa.Column(
+        "svm_uuid",
+        varchar(36),
+        sa.ForeignKey("svms.uuid", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("scope_key", varchar(36), nullable=False),
+    sa.Column("ipspace_name", varchar(64), nullable=False),
+    sa.Column("ipspace_uuid", varchar(36), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("action", varchar(16), nullable=False),
+    sa.Column("authentication_method", varchar(8), nullable=False),
+    sa.Column(
+        "certificate_uuid",
+        varchar(36),
+        sa.ForeignKey("certificates.uuid", ondelete="RESTRICT"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("certificate_modify_keepsa", sa.Boolean, nullable=False),
+    *_endpoint("local"),
+    *_endpoint("remote"),
+    sa.Column("protocol", varchar(8), nullable=False),
+    sa.Column("local_identity", varchar(255), nullable=True),
+    sa.Column("remote_identity", varchar(255), nullable=True),
+    sa.Column("secret_key", text(), nullable=True),  # encrypted with the data dir's key
+    sa.Column("ppk_identity", varchar(255), nullable=True),
+    sa.Column("ppk_shared_key", text(), nullable=True),  # encrypted with the data dir's key
+    sa.Column("created", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("scope_key", "name", name="uq_ipsec_policies_scope_name"),
+    sa.CheckConstraint(
+        f"scope_key = COALESCE(svm_uuid, '{CLUSTER_SCOPE}')", name="ck_ipsec_policies_scope_key"
     ),
     info={"owned_by_svm": True},
 )
