@@ -104,6 +104,55 @@ class ClusterModified:
     new: ClusterRecord
 
 
+@dataclass(frozen=True)
+class IpsecPolicyRecord:
+    """What an event says of an IPsec policy: never its keys (a daemon reads the policy,
+    decrypted, with `IpsecPolicies.connections_of`)."""
+
+    uuid: str
+    name: str
+    scope_key: str  # the SVM's uuid, or "cluster"
+    svm_uuid: str | None
+    svm_name: str | None
+    enabled: bool
+    action: str
+    authentication_method: str
+    certificate_uuid: str | None
+
+
+@dataclass(frozen=True)
+class IpsecPolicyCreated:
+    policy: IpsecPolicyRecord
+
+
+@dataclass(frozen=True)
+class IpsecPolicyModified:
+    old: IpsecPolicyRecord
+    new: IpsecPolicyRecord
+
+
+@dataclass(frozen=True)
+class IpsecPolicyDeleted:
+    policy: IpsecPolicyRecord
+    cause: str = "request"  # "request", "svm_deleted" or "reset"
+
+
+@dataclass(frozen=True)
+class IpsecConfigRecord:
+    """The cluster's IPsec configuration (`/api/security/ipsec`)."""
+
+    enabled: bool
+    replay_window: int  # packets; 0: anti-replay off
+    offload_enabled: bool
+
+
+@dataclass(frozen=True)
+class IpsecConfigModified:
+    old: IpsecConfigRecord
+    new: IpsecConfigRecord
+    cause: str = "request"  # "request" or "reset"
+
+
 Event = (
     IpsecCaAdded
     | IpsecCaRemoved
@@ -113,6 +162,10 @@ Event = (
     | SvmModified
     | SvmDeleted
     | ClusterModified
+    | IpsecPolicyCreated
+    | IpsecPolicyModified
+    | IpsecPolicyDeleted
+    | IpsecConfigModified
 )
 Subscriber = Callable[[Event], Any]
 

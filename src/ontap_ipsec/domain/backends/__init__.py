@@ -1,6 +1,7 @@
 """The backends: every rule of every resource family, and every change of state.
 
-One backend per family (the IPsec CA list, certificates, SVMs); each runs a
+One backend per family (the IPsec CA list, IPsec policies and configuration,
+certificates, SVMs); each runs a
 change in one store transaction and publishes its change events after the
 commit. Handlers, the CLI, seeding, the pytest plugin's reset and the drivers
 all change state through these, and only through these.
@@ -16,6 +17,9 @@ from ontap_ipsec.domain import events
 from ontap_ipsec.domain.backends.certificates import Certificates, certificate_record
 from ontap_ipsec.domain.backends.cluster import Cluster
 from ontap_ipsec.domain.backends.ipsec_ca import IpsecCaList, entry
+from ontap_ipsec.domain.backends.ipsec_config import DEFAULTS as IPSEC_CONFIG_DEFAULTS
+from ontap_ipsec.domain.backends.ipsec_config import IpsecConfig, read_config
+from ontap_ipsec.domain.backends.ipsec_policies import IpsecPolicies, policy_record
 from ontap_ipsec.domain.backends.jobs import Jobs
 from ontap_ipsec.domain.backends.state import State
 from ontap_ipsec.domain.backends.svms import Svms, record
@@ -23,6 +27,7 @@ from ontap_ipsec.domain.events import Event, EventBus
 from ontap_ipsec.store import certificates as cert_rows
 from ontap_ipsec.store import cluster as cluster_rows
 from ontap_ipsec.store import ipsec_ca as ipsec_rows
+from ontap_ipsec.store import ipsec_policies as policy_rows
 from ontap_ipsec.store import reset as reset_rows
 from ontap_ipsec.store import svms as svm_rows
 from ontap_ipsec.store.engine import Store
@@ -47,6 +52,8 @@ class Backends:
         self.store = store
         self.bus = bus
         self.ipsec_ca = IpsecCaList(store, bus, now)
+        self.ipsec_policies = IpsecPolicies(store, bus, now, vault)
+        self.ipsec_config = IpsecConfig(store, bus)
         self.certificates = Certificates(store, bus, now, vault)
         self.jobs = Jobs(store, bus, now)
         self.svms = Svms(store, bus, now, self.jobs)
@@ -54,13 +61,23 @@ class Backends:
         self.state = State(store, bus, vault)
 
     def reset(self) -> None:
-        """Empty the state (SVMs, certificates, the IPsec list, jobs) in one transaction;
-        the cluster and the accounts stay. Each object removed is an event, as if it
-        had been deleted, so that subscribers converge. The cluster's contact and
-        location are unset again; its name stays."""
+        """Empty the state (SVMs, certificates, the IPsec list and policies, jobs) in one
+        transaction; the cluster and the accounts stay. Each object removed is an event, as
+        if it had been deleted, so that subscribers converge. The cluster's contact and
+        location are unset again; its name stays. The IPsec configuration is a new
+        cluster's again (an event if it was not)."""
         gone: list[Event] = []
         with self.store.transaction() as tx:
             if self.bus.listened:
+                gone += [
+                    events.IpsecPolicyDeleted(policy_record(r), "reset")
+                    for r in tx.rows(policy_rows.ALL, {})
+                ]
+                config = read_config(tx)
+                if config != IPSEC_CONFIG_DEFAULTS:
+                    gone.append(
+                        events.IpsecConfigModified(config, IPSEC_CONFIG_DEFAULTS, "reset")
+                    )
                 gone += [
                     events.IpsecCaRemoved(entry(r), "reset") for r in tx.rows(ipsec_rows.ALL, {})
                 ]
@@ -71,6 +88,7 @@ class Backends:
                 gone += [events.SvmDeleted(record(r), "reset") for r in tx.rows(svm_rows.ALL, {})]
             for statement in reset_rows.EMPTIED:
                 tx.run(statement, {})
+            tx.run(policy_rows.RESET_CONFIG, {})
             # the cluster's identity stays, but what a PATCH set besides its name goes
             tx.run(cluster_rows.update(_SET_BY_PATCH), {f"new_{c}": None for c in _SET_BY_PATCH})
         self.bus.publish(gone)

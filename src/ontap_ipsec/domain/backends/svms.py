@@ -2,8 +2,8 @@
 they own.
 
 ONTAP runs these as jobs; the job is recorded in the change's own transaction.
-Deleting an SVM deletes its certificates and their IPsec entries with it, and
-publishes an event for each, so a subscriber never has to know the cascade.
+Deleting an SVM deletes its IPsec policies, its certificates and their IPsec entries
+with it, and publishes an event for each, so a subscriber never has to know the cascade.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ontap_ipsec.domain.events import Event, EventBus, SvmRecord
 from ontap_ipsec.domain.languages import LANGUAGES
 from ontap_ipsec.store import certificates as cert_rows
 from ontap_ipsec.store import ipsec_ca as ipsec_rows
+from ontap_ipsec.store import ipsec_policies as policy_rows
 from ontap_ipsec.store import svms as rows
 from ontap_ipsec.store.engine import Store
 from ontap_ipsec.store.prepared import Tx
@@ -190,7 +191,7 @@ class Svms:
         return Done(svm_uuid, started.uuid, started.state)
 
     def delete(self, svm_uuid: str, *, test_id: str | None = None) -> Done:
-        """Delete an SVM, its certificates and their IPsec entries."""
+        """Delete an SVM, its IPsec policies, its certificates and their IPsec entries."""
         with self.store.transaction() as tx:
             current = tx.first(rows.RECORD, {"uuid": svm_uuid})
             if current is None:
@@ -259,8 +260,13 @@ def _apply_delete(tx: Tx, payload: dict[str, Any]) -> list[Event]:
 def owned_by(tx: Tx, svm_uuid: str, cause: str = "svm_deleted") -> list[Event]:
     """The removal events of everything an SVM owns, in the order it goes."""
     from ontap_ipsec.domain.backends.certificates import certificate_record
+    from ontap_ipsec.domain.backends.ipsec_policies import policy_record
 
     out: list[Event] = [
+        events.IpsecPolicyDeleted(policy_record(row), cause)
+        for row in tx.rows(policy_rows.OF_SVM, {"svm": svm_uuid})
+    ]
+    out += [
         events.IpsecCaRemoved(entry(row), cause)
         for row in tx.rows(ipsec_rows.OF_SVM, {"svm": svm_uuid})
     ]
