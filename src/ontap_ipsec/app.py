@@ -57,6 +57,7 @@ class OntapApp:
             control.PREFIX,
             *(r.path for r in self.router.resources if r.slow_writes),
         )
+        self._live = tuple(r.path for r in self.router.resources if r.live)
         self.profile = versions.profile_for(ctx.settings.ontap_version)
         # The context requests are handled in starts with this app's release: a server's
         # one app then costs a request nothing for it (handle() checks, and sets it if not).
@@ -141,6 +142,9 @@ class OntapApp:
             )
         elif request.method not in _INLINE:
             response = await self._write(request, exchange)
+        elif self._live and request.path.startswith(self._live):
+            loop = asyncio.get_running_loop()
+            response = await loop.run_in_executor(self._writers, self.handle, request, exchange)
         else:
             exchange.on_loop = True
             try:
@@ -242,7 +246,9 @@ class OntapApp:
             body = b""
         if method != "GET" and exchange.role == "readonly":
             raise OntapError(403, errors.PERMISSION_DENIED, "not authorized for that command")
-        exchange.cacheable = method == "GET" and exchange.version is not None
+        exchange.cacheable = (
+            method == "GET" and exchange.version is not None and not match.resource.live
+        )
         return handler(self.ctx, _with(request, body, match.params))
 
     def _control(self, request: Request, exchange: Exchange) -> Response:

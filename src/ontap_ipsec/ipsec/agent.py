@@ -52,7 +52,9 @@ def stop(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> Non
 def main() -> int:
     from ontap_ipsec.cli.serving import die_with_server
     from ontap_ipsec.domain.backends.ipsec_ca import IpsecCaList
+    from ontap_ipsec.domain.backends.ipsec_policies import IpsecPolicies
     from ontap_ipsec.domain.events import EventBus
+    from ontap_ipsec.domain.pki import KeyVault
     from ontap_ipsec.store.engine import Store, create_engine
 
     from .service import StrongswanService
@@ -67,9 +69,13 @@ def main() -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
     store = Store(create_engine(settings.database_url))  # the server has migrated it
-    ipsec_ca = IpsecCaList(store, EventBus(), lambda: datetime.now(UTC))
+    now = lambda: datetime.now(UTC)  # noqa: E731
+    ipsec_ca = IpsecCaList(store, EventBus(), now)
+    # the policies' keys are sealed with the server's vault: the agent reads the same file
+    vault = KeyVault.from_file(settings.data_dir / "keys" / "vault.key")
+    policies = IpsecPolicies(store, EventBus(), now, lambda: vault)
     service = StrongswanService(
-        settings, store, ipsec_ca, status_path=path_in(settings.data_dir)
+        settings, store, ipsec_ca, policies=policies, status_path=path_in(settings.data_dir)
     ).start()
     log.info(
         "strongSwan agent (pid %d) attached %s",

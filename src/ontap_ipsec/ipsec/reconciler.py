@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .vici_driver import AUTHORITY_PREFIX, DEFAULT_TIMEOUT, ViciDriver, parse_vici_uri
-from .worker import Desired, Settings, Worker
+from .worker import Connections, Desired, Settings, Worker
 
 
 class Reconciler:
@@ -26,6 +26,8 @@ class Reconciler:
     `daemons` maps scope -> VICI URI (`unix:///path/charon.vici`); `desired()` gives
     scope -> {certificate uuid: PEM}. Call `notify()` after every change event.
     `on_pass()`, if given, is called from a daemon's thread after each of its passes.
+    `connections(scope)`, if given, names the connections (IPsec policies) each daemon
+    must hold besides the authorities.
     """
 
     def __init__(
@@ -39,6 +41,7 @@ class Reconciler:
         timeout: float = DEFAULT_TIMEOUT,
         prefix: str = AUTHORITY_PREFIX,
         on_pass: Callable[[], None] | None = None,
+        connections: Connections | None = None,
     ) -> None:
         for scope, uri in daemons.items():
             if not scope:
@@ -51,7 +54,7 @@ class Reconciler:
             raise ValueError("resync, poll_interval and timeout must be positive")
         self.stopping = threading.Event()
         self.settings = Settings(
-            desired, resync, poll_interval, terminate_on_remove, self.stopping, on_pass
+            desired, resync, poll_interval, terminate_on_remove, self.stopping, on_pass, connections
         )
         self._workers = {
             scope: Worker(self.settings, scope, ViciDriver(uri, timeout=timeout, prefix=prefix))

@@ -87,8 +87,17 @@ def _daemon_status(known: dict[str, Any] | None, agent: dict[str, Any]) -> dict[
             "extra": [],
             "last_error": agent.get("error", NOT_YET),
             "last_convergence": None,
+            "connections": 0,
         }
     return {
         name: known.get(name)
-        for name in ("reachable", "in_sync", "missing", "extra", "last_error", "last_convergence")
+        for name in (
+            "reachable",
+            "in_sync",
+            "missing",
+            "extra",
+            "last_error",
+            "last_convergence",
+            "connections",
+        )
     }

@@ -19,6 +19,7 @@ from typing import Any
 from ontap_ipsec.config import Settings
 from ontap_ipsec.domain import events
 from ontap_ipsec.domain.backends.ipsec_ca import IpsecCaList
+from ontap_ipsec.domain.backends.ipsec_policies import IpsecPolicies
 from ontap_ipsec.domain.events import EventBus
 from ontap_ipsec.rest.context import Context
 from ontap_ipsec.store.engine import Store
@@ -29,10 +30,15 @@ from .report import SERVICE_KEY
 from .status_file import StatusFile
 from .trust_list import TrustList
 
-# What may change a daemon's trust: the list itself, and the SVMs its name resolves to.
+# What may change a daemon's trust or connections: the list itself, the IPsec policies
+# and configuration, and the SVMs its name resolves to.
 HEARD = (
     events.IpsecCaAdded,
     events.IpsecCaRemoved,
+    events.IpsecPolicyCreated,
+    events.IpsecPolicyModified,
+    events.IpsecPolicyDeleted,
+    events.IpsecConfigModified,
     events.SvmCreated,
     events.SvmModified,
     events.SvmDeleted,
@@ -48,6 +54,7 @@ class StrongswanService:
         store: Store,
         ipsec_ca: IpsecCaList,
         *,
+        policies: IpsecPolicies | None = None,
         bus: EventBus | None = None,
         status_path: Path | None = None,
         **reconciler_options: Any,
@@ -55,7 +62,7 @@ class StrongswanService:
         self.specs = settings.strongswan_daemons
         if not self.specs:
             raise ValueError("no daemon to attach: give --strongswan SCOPE=URI")
-        self.trust = TrustList(store, ipsec_ca, self.specs)
+        self.trust = TrustList(store, ipsec_ca, self.specs, policies)
         self.status_file = StatusFile(status_path) if status_path is not None else None
         self.started = time.time()
         self.reconciler = Reconciler(
@@ -64,6 +71,7 @@ class StrongswanService:
             resync=settings.strongswan_resync,
             terminate_on_remove=settings.strongswan_terminate_on_remove,
             on_pass=self.publish,
+            connections=self.trust.connections if policies is not None else None,
             **reconciler_options,
         )
         self.feed = feed_for(store, ipsec_ca.generation, self.reconciler.notify)
@@ -121,7 +129,13 @@ class StrongswanService:
 def attach(ctx: Context) -> StrongswanService:
     """Drive the daemons of `ctx`'s settings from this process, hearing its app's change
     events; its status route answers from this service. Stop it with `stop()`."""
-    service = StrongswanService(ctx.settings, ctx.store, ctx.backends.ipsec_ca, bus=ctx.events)
+    service = StrongswanService(
+        ctx.settings,
+        ctx.store,
+        ctx.backends.ipsec_ca,
+        policies=ctx.backends.ipsec_policies,
+        bus=ctx.events,
+    )
     ctx.services[SERVICE_KEY] = service
     service.registry = ctx.services
     return service.start()

@@ -19,6 +19,7 @@ class ScopeStatus:
     extra: list[str] = field(default_factory=list)
     last_error: str | None = None
     last_convergence: float | None = None  # epoch seconds of the last pass found in sync
+    connections: int = 0  # connections of ours (enabled IPsec policies) loaded
 
     def as_dict(self) -> dict[str, Any]:
         when = self.last_convergence
@@ -30,6 +31,7 @@ class ScopeStatus:
             "missing": list(self.missing),
             "extra": list(self.extra),
             "last_error": self.last_error,
+            "connections": self.connections,
             "last_convergence": (
                 datetime.fromtimestamp(when, UTC).isoformat().replace("+00:00", "Z")
                 if when is not None

@@ -15,9 +15,11 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 
 from ontap_ipsec.domain.backends.ipsec_ca import IpsecCaList
+from ontap_ipsec.domain.backends.ipsec_policies import IpsecPolicies
 from ontap_ipsec.domain.scope import key_named
 from ontap_ipsec.store.engine import Store
 
+from .connections import Loadable, desired
 from .daemons import DaemonSpec
 
 log = logging.getLogger("ontap_ipsec.strongswan")
@@ -30,9 +32,16 @@ class TrustList:
     when asked for it, so each thread pays for its own daemon's scope alone.
     """
 
-    def __init__(self, store: Store, ipsec_ca: IpsecCaList, specs: Sequence[DaemonSpec]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        ipsec_ca: IpsecCaList,
+        specs: Sequence[DaemonSpec],
+        policies: IpsecPolicies | None = None,
+    ) -> None:
         self.store = store
         self.ipsec_ca = ipsec_ca
+        self.policies = policies
         self.specs = {spec.scope: spec for spec in specs}
         self._keys: dict[str, str | None] = {}  # what each name resolved to last
         self._lock = threading.Lock()
@@ -54,6 +63,19 @@ class TrustList:
     def entries(self, scope: str) -> dict[str, str]:
         key = self.key(scope)
         return {} if key is None else self.ipsec_ca.trusted_by(key)
+
+    def connections(self, scope: str) -> dict[str, Loadable]:
+        """The connections of a scope's enabled IPsec policies; none while IPsec is
+        disabled (`/api/security/ipsec` `enabled: false`)."""
+        if self.policies is None:
+            return {}
+        key = self.key(scope)
+        if key is None:
+            return {}
+        config = self.policies.config()
+        if not config.enabled:
+            return {}
+        return desired(self.policies.connections_of(key), config.replay_window)
 
     def _log_change(self, scope: str, before: str | None, key: str | None, first: bool) -> None:
         uri = self.specs[scope].uri if scope in self.specs else "?"

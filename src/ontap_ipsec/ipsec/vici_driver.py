@@ -23,9 +23,10 @@ import vici
 import vici.exception
 
 from .deadline_socket import DeadlineSocket
+from .names import AUTHORITY_PREFIX as AUTHORITY_PREFIX  # re-exported
+from .names import CONN_PREFIX, SHARED_PREFIXES, owned
 from .uri import parse_vici_uri as parse_vici_uri  # re-exported; .uri needs no vici
 
-AUTHORITY_PREFIX = "ontap-ipsec-ca-"
 DEFAULT_TIMEOUT = 2.0
 T = TypeVar("T")
 
@@ -73,6 +74,11 @@ class LoadedCert:
 
 def _text(value: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
+
+
+def _require(name: str, *prefixes: str) -> None:
+    if not owned(name, *prefixes):
+        raise ValueError(f"{name!r} lacks the prefix {prefixes[0]!r}; not ours")
 
 
 class ViciDriver:
@@ -243,6 +249,55 @@ class ViciDriver:
             for e in events
             if e.get("data")
         ]
+
+    # -- connections and their credentials (IPsec policies) ------------------------
+
+    def list_conns(self) -> list[str]:
+        """The names of every loaded connection, ours and others'."""
+        reply = self._request(lambda s: s.get_conns())
+        return [_text(n) for n in reply.get("conns", [])]
+
+    def load_conn(self, name: str, conn: dict[str, Any]) -> None:
+        """Load (or replace) one connection of ours."""
+        _require(name, CONN_PREFIX)
+        self._request(lambda s: s.load_conn({name: conn}))
+
+    def unload_conn(self, name: str) -> None:
+        """Unload one of ours, with its trap policies; CommandFailed if it is not loaded."""
+        _require(name, CONN_PREFIX)
+        self._request(lambda s: s.unload_conn({"name": name}))
+
+    def list_shared(self) -> list[str]:
+        """The ids of every shared key loaded with an id (`get-shared`)."""
+        reply = self._request(lambda s: s.get_shared())
+        return [_text(n) for n in reply.get("keys", [])]
+
+    def load_shared(self, message: dict[str, Any]) -> None:
+        """Load (or replace) a shared key of ours: `message` as `load-shared` takes it."""
+        _require(str(message.get("id", "")), *SHARED_PREFIXES)
+        self._request(lambda s: s.load_shared(message))
+
+    def unload_shared(self, shared_id: str) -> None:
+        _require(shared_id, *SHARED_PREFIXES)
+        self._request(lambda s: s.unload_shared({"id": shared_id}))
+
+    def list_keys(self) -> list[str]:
+        """The ids of every private key charon holds (`get-keys`)."""
+        reply = self._request(lambda s: s.get_keys())
+        return [_text(k) for k in reply.get("keys", [])]
+
+    def load_key(self, pem: str) -> str:
+        """Load a private key (PEM); charon's id for it."""
+        reply = self._request(lambda s: s.load_key({"type": "any", "data": pem.encode()}))
+        return _text(reply.get("id"))
+
+    def unload_key(self, key_id: str) -> None:
+        self._request(lambda s: s.unload_key({"id": key_id}))
+
+    def list_sas_raw(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every IKE SA as (connection name, list-sas' record), children included."""
+        events = self._request(lambda s: list(s.list_sas()))
+        return [(_text(conn), sa) for event in events for conn, sa in event.items()]
 
     def terminate(self, ike_id: str, *, force: bool = True, timeout: float = 1.0) -> None:
         """Terminate one IKE SA; `force` drops it without waiting for the peer's answer."""

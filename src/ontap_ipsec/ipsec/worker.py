@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from .conn_pass import ConnectionPass, Outcome
+from .connections import Loadable
 from .orphans import PeerRecord, ca_ders
 from .plan import digest, plan
 from .status import ScopeStatus
@@ -32,6 +34,9 @@ log = logging.getLogger("ontap_ipsec.strongswan")
 
 Desired = Callable[[], Mapping[str, Mapping[str, str]]]
 """scope -> {certificate uuid: CA PEM}; a scope that is absent wants nothing."""
+
+Connections = Callable[[str], Mapping[str, Loadable]]
+"""scope -> {connection name: what to load}: the scope's enabled IPsec policies."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class Settings:
     terminate_on_remove: bool
     stopping: threading.Event
     on_pass: Callable[[], None] | None = None  # after each pass, e.g. to publish the status
+    connections: Connections | None = None  # None: authorities only
 
 
 class Worker:
@@ -63,6 +69,7 @@ class Worker:
         self.known_conn = -1
         self.listed_conn = -1  # the connection the daemon's authorities were last listed on
         self.peers = PeerRecord()
+        self.conn_pass = ConnectionPass(driver)
         self.thread = threading.Thread(target=self.run, name=f"strongswan-{scope}", daemon=True)
 
     def request(self, full: bool = False) -> int:
@@ -164,6 +171,21 @@ class Worker:
             log.debug("strongSwan scope %r: desired() raised", self.scope, exc_info=exc)
             return None
 
+    def wanted_connections(self) -> Mapping[str, Loadable] | None:
+        """The scope's connections, or None (recorded as an error) if reading them fails."""
+        if self.settings.connections is None:
+            return {}
+        try:
+            return self.settings.connections(self.scope)
+        except Exception as exc:  # noqa: BLE001 - whatever the store raised, touch nothing
+            log.warning(
+                "strongSwan scope %r: reading the IPsec policies failed: %s",
+                self.scope,
+                type(exc).__name__,
+            )
+            log.debug("strongSwan scope %r: connections() raised", self.scope, exc_info=exc)
+            return None
+
     def report_unreachable(self, error: str) -> None:
         """A daemon that cannot be reached trusts none of our CAs as far as we can tell."""
         want = self.wanted()
@@ -215,13 +237,23 @@ class Worker:
             if terminate and removes:
                 after = ca_ders(driver)
                 self.terminate_orphans(before - after, after)
+            conns = self.wanted_connections()
+            if conns is None:
+                errors.append("reading the IPsec policies failed")
+                outcome = Outcome()
+            else:
+                outcome = self.conn_pass.converge(conns, full)
+            missing += outcome.missing
+            extra += outcome.extra
+            errors += outcome.errors
         except DaemonUnreachable as exc:
             self.set_reachable(False, exc)
             self.report_unreachable(self.reason(exc))
             return
         with self.cond:
             self.status.missing, self.status.extra = sorted(missing), sorted(extra)
-            self.status.in_sync = not missing and not extra
+            self.status.in_sync = not missing and not extra and conns is not None
+            self.status.connections = outcome.loaded
             self.status.last_error = "; ".join(errors) or None
             if self.status.in_sync:
                 self.status.last_convergence = time.time()

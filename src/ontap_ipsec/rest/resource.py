@@ -139,6 +139,9 @@ class Resource:
     docs: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
     self_links: bool = True  # whether records carry their own _links.self
     slow_writes: bool = False  # its changes may take long (keys, X.509): always in a thread
+    # Its records come from outside the database (a daemon): read in a thread, since the
+    # daemon may be slow to answer, and never cached, since they change without us.
+    live: bool = False
 
     def __post_init__(self) -> None:
         if self.view is not None:
