@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ontap_ipsec.ipsec.sa_source import collect
 from ontap_ipsec.rest.context import Context
 from ontap_ipsec.rest.http import Request, Response
 from ontap_ipsec.rest.reads import get_record, list_records
@@ -140,6 +139,15 @@ def collection(ctx: Context, request: Request) -> Response:
 def instance(ctx: Context, request: Request) -> Response:
     with _snapshot(ctx).refreshed(collect(ctx)) as store:
         return get_record(_Reads(store), request, resource)  # type: ignore[arg-type]
+
+
+def collect(ctx: Context) -> list[dict[str, object]]:
+    """The SAs of the attached daemons (nothing of strongSwan is imported without one)."""
+    if not ctx.settings.strongswan_daemons:
+        return []
+    from ontap_ipsec.ipsec.sa_source import collect as from_daemons
+
+    return from_daemons(ctx)
 
 
 def _snapshot(ctx: Context) -> sa_rows.Snapshot:

@@ -21,7 +21,6 @@ from ontap_ipsec.domain.backends.ipsec_config import DEFAULTS as IPSEC_CONFIG_DE
 from ontap_ipsec.domain.backends.ipsec_config import IpsecConfig, read_config
 from ontap_ipsec.domain.backends.ipsec_policies import IpsecPolicies, policy_record
 from ontap_ipsec.domain.backends.jobs import Jobs
-from ontap_ipsec.domain.backends.state import State
 from ontap_ipsec.domain.backends.svms import Svms, record
 from ontap_ipsec.domain.events import Event, EventBus
 from ontap_ipsec.store import certificates as cert_rows
@@ -33,6 +32,7 @@ from ontap_ipsec.store import svms as svm_rows
 from ontap_ipsec.store.engine import Store
 
 if TYPE_CHECKING:
+    from ontap_ipsec.domain.backends.state import State
     from ontap_ipsec.domain.pki import KeyVault
 
 
@@ -58,7 +58,18 @@ class Backends:
         self.jobs = Jobs(store, bus, now)
         self.svms = Svms(store, bus, now, self.jobs)
         self.cluster = Cluster(store, bus, now)
-        self.state = State(store, bus, vault)
+        self._vault = vault
+        self._state: State | None = None
+
+    @property
+    def state(self) -> State:
+        """State documents (export, import): made on first use, since their YAML and
+        sealing code are a start-up cost that most servers never need."""
+        if self._state is None:
+            from ontap_ipsec.domain.backends.state import State
+
+            self._state = State(self.store, self.bus, self._vault)
+        return self._state
 
     def reset(self) -> None:
         """Empty the state (SVMs, certificates, the IPsec list and policies, jobs) in one
