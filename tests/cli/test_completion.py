@@ -36,7 +36,16 @@ def test_bash_completion_lists_the_commands():
         "completion",
     ]
     assert complete("security", "") == ["certificate", "ipsec"]
+    assert complete("security", "ipsec", "") == [
+        "ca-certificate",
+        "config",
+        "policy",
+        "show-ikesa",
+        "show-ipsecsa",
+    ]
     assert complete("security", "ipsec", "ca-certificate", "") == ["add", "remove", "show"]
+    assert complete("security", "ipsec", "policy", "") == ["create", "delete", "modify", "show"]
+    assert complete("sec", "ipsec", "conf", "") == ["modify", "show"]
     assert complete("sec", "cert", "") == ["create", "delete", "install", "show"]
 
 
@@ -50,6 +59,21 @@ def test_bash_completion_lists_parameters_and_their_values():
         "server-ca",
     ]
     assert complete("vserver", "show", "-fields", "uuid,admin") == ["uuid,admin-state"]
+    assert complete("security", "ipsec", "policy", "create", "-action", "") == [
+        "ESP_TRA",
+        "ESP_UDP",
+        "BYPASS",
+        "DISCARD",
+    ]
+    assert complete("security", "ipsec", "config", "modify", "-replay-window", "1") == [
+        "128",
+        "1024",
+    ]
+    assert complete("security", "ipsec", "show-ikesa", "-fields", "state,i") == [
+        "state,initiator-spi",
+        "state,is-initiator",
+        "state,ike-version",
+    ]
     assert complete("--output", "") == ["table", "json"]
 
 
