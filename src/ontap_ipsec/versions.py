@@ -55,6 +55,12 @@ SOURCES = {
     "ansible-svm-9131": "netapp.ontap na_ontap_svm asks for `storage` only on ONTAP >= 9.13.1",
     "ansible-svm-9121": "netapp.ontap na_ontap_svm asks for `auto_enable_analytics` and "
     "`auto_enable_activity_tracking` only on ONTAP >= 9.12.1",
+    "ipsec-offload-9161": "ONTAP's IPsec set-up guide (networking/ipsec-prepare): 9.16.1 adds "
+    "`offload_enabled` to /api/security/ipsec (absent from the 9.14.1 GET and PATCH pages)",
+    "ipsec-ppk-9171": "ONTAP 9.17.1 REST reference, PATCH /security/ipsec/policies/{uuid}: "
+    "body `ppk` {identity}; the set-up guide: post-quantum pre-shared keys from 9.17.1",
+    "ipsec-keepsa": "netapp_ontap 9.19.1's ipsec_policy has `certificate_modify_keepsa`; the "
+    "9.17.1 reference has not. The first release is not confirmed: 9.18.1 is assumed",
     "cert-post-sans": "ONTAP 9.14.1 REST reference, POST /security/certificates: no "
     "`subject_alternatives` in the request body; netapp_ontap 9.19.1's post fields of "
     "security_certificate have it. The first release that takes it is not confirmed: 9.15.1 "
@@ -84,6 +90,11 @@ DIFFERENCES: tuple[Difference, ...] = (
     Difference("answer ipsec_ca_certificate post _links", "9.13.1", "9.14.1", "ipsec-post-9141"),
     Difference("code ca_not_installed", None, "9.12.1", "ipsec-post-9111", "66257296"),
     Difference("code ca_not_installed", "9.13.1", None, "ipsec-post-9141", "66257304"),
+    # IPsec configuration and policies (both endpoints are older than every profile: 9.8)
+    Difference("field ipsec.offload_enabled *", "9.16.1", None, "ipsec-offload-9161"),
+    Difference("field ipsec_policy.ppk.identity *", "9.17.1", None, "ipsec-ppk-9171"),
+    Difference("field ipsec_policy.ppk.shared_key *", "9.17.1", None, "ipsec-ppk-9171"),
+    Difference("field ipsec_policy.certificate_modify_keepsa *", "9.18.1", None, "ipsec-keepsa"),
     # certificates
     Difference(
         "field security_certificate.subject_alternatives.dns post", "9.15.1", None,

@@ -11,6 +11,8 @@ def all_resources() -> list[Resource]:
         certificates,
         cluster,
         ipsec_ca_certificates,
+        ipsec_config,
+        ipsec_policies,
         jobs,
         svms,
     )
@@ -22,4 +24,6 @@ def all_resources() -> list[Resource]:
         certificates.resource,
         certificate_signing_request.resource,
         ipsec_ca_certificates.resource,
+        ipsec_config.resource,
+        ipsec_policies.resource,
     ]

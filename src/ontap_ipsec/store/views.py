@@ -20,6 +20,8 @@ from ontap_ipsec.store.tables import (
     certificates,
     cluster,
     ipsec_ca_certificates,
+    ipsec_config,
+    ipsec_policies,
     jobs,
     svms,
 )
@@ -167,5 +169,49 @@ IPSEC_CA_CERTIFICATES = View(
         "scope": _scope_of(ipsec_ca_certificates),
         "svm.name": svms.c.name,
         "svm.uuid": svms.c.uuid,
+    },
+)
+
+IPSEC_CONFIG = View(
+    "ipsec_config",
+    ipsec_config,
+    {
+        "enabled": ipsec_config.c.enabled,
+        # text on the wire, as the Ansible module compares it (docs/fidelity.md)
+        "replay_window": sa.cast(ipsec_config.c.replay_window, sa.String(4)),
+        "offload_enabled": ipsec_config.c.offload_enabled,
+    },
+)
+
+_p = ipsec_policies.c
+_policy_certificates = certificates.alias("policy_certificates")
+IPSEC_POLICIES = View(
+    "ipsec_policies",
+    ipsec_policies.outerjoin(svms, _p.svm_uuid == svms.c.uuid).outerjoin(
+        _policy_certificates, _p.certificate_uuid == _policy_certificates.c.uuid
+    ),
+    {
+        "uuid": _p.uuid,
+        "name": _p.name,
+        "svm.name": svms.c.name,
+        "svm.uuid": svms.c.uuid,
+        "scope": _scope_of(ipsec_policies),
+        "ipspace.name": _p.ipspace_name,
+        "ipspace.uuid": _p.ipspace_uuid,
+        "enabled": _p.enabled,
+        "action": _p.action,
+        "authentication_method": _p.authentication_method,
+        "certificate.name": _policy_certificates.c.name,
+        "certificate.uuid": _p.certificate_uuid,
+        "certificate_modify_keepsa": _p.certificate_modify_keepsa,
+        **{
+            f"{side}_endpoint.{part}": _p[f"{side}_{part}"]
+            for side in ("local", "remote")
+            for part in ("address", "family", "netmask", "port")
+        },
+        "protocol": _p.protocol,
+        "local_identity": _p.local_identity,
+        "remote_identity": _p.remote_identity,
+        "ppk.identity": _p.ppk_identity,
     },
 )
