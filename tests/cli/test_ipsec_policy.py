@@ -15,6 +15,7 @@ MODIFY = ("security", "ipsec", "policy", "modify")
 DELETE = ("security", "ipsec", "policy", "delete")
 KEY = "a-pre-shared-key-never-to-be-shown"
 NO_ENTRIES = "There are no entries matching your query.\n"
+SUBNETS = ("-local-ip-subnets", "10.0.0.1/32", "-remote-ip-subnets", "10.0.0.2/32")
 HEADER = """\
         Policy                                           Cipher
 Vserver Name       Local IP Subnet    Remote IP Subnet   Suite          Action
@@ -232,85 +233,64 @@ def test_delete_removes_the_policy_of_the_vserver_named(cli: Cli):
         assert (result.rc, result.out, result.err) == (1, "", "Error: entry doesn't exist\n")
 
 
+def _argv(vserver: str, name: str, *extra: str) -> tuple[str, ...]:
+    """`policy create` of the selectors SUBNETS, unless `extra` gives its own."""
+    subnets = () if any(a.endswith("-ip-subnets") for a in extra) else SUBNETS
+    return (*CREATE, "-vserver", vserver, "-name", name, *subnets, *extra)
+
+
 def test_errors_read_as_ontap_prints_them(cli: Cli):
     vservers(cli, "vs1")
     _create(cli, "vs1", "p1")
-    duplicate = cli(
-        "-v",
-        *CREATE,
-        "-vserver",
-        "vs1",
-        "-name",
-        "p1",
-        "-local-ip-subnets",
-        "10.0.0.1/32",
-        "-remote-ip-subnets",
-        "10.0.0.2/32",
-        "-shared-key",
-        KEY,
-    )
+    duplicate = cli("-v", *_argv("vs1", "p1", "-shared-key", KEY))
     assert (duplicate.rc, duplicate.out, duplicate.err) == (
         1,
         "",
         "Error: IPsec policy with same name already exists in this SVM. (code 66257104)\n",
     )
     for vserver_error in (
-        cli(
-            *CREATE,
-            "-vserver",
-            "vs9",
-            "-name",
-            "p",
-            "-local-ip-subnets",
-            "10.0.0.1/32",
-            "-remote-ip-subnets",
-            "10.0.0.2/32",
-            "-shared-key",
-            KEY,
-        ),
+        cli(*_argv("vs9", "p", "-shared-key", KEY)),
         cli(*DELETE, "-vserver", "vs9", "-name", "p1"),
     ):
         assert (vserver_error.rc, vserver_error.err) == (
             1,
             'Error: Vserver "vs9" does not exist.\n',
         )
-    base = (*CREATE, "-vserver", "vs1", "-name", "p2", "-shared-key", KEY)
     two = cli(
         "-v",
-        *base,
-        "-local-ip-subnets",
-        "10.0.0.1/32,10.0.0.3/32",
-        "-remote-ip-subnets",
-        "10.0.0.2/32",
+        *_argv(
+            "vs1",
+            "p2",
+            "-shared-key",
+            KEY,
+            "-local-ip-subnets",
+            "10.0.0.1/32,10.0.0.3/32",
+            "-remote-ip-subnets",
+            "10.0.0.2/32",
+        ),
     )
     assert two.err == "Error: Only one local IP subnet can be specified. (code 66257113)\n"
-    bare = cli(*base, "-local-ip-subnets", "10.0.0.1", "-remote-ip-subnets", "10.0.0.2/32")
+    bare = cli(
+        *_argv(
+            "vs1",
+            "p2",
+            "-shared-key",
+            KEY,
+            "-local-ip-subnets",
+            "10.0.0.1",
+            "-remote-ip-subnets",
+            "10.0.0.2/32",
+        )
+    )
     assert (bare.rc, bare.err) == (
         2,
         'Error: "10.0.0.1" is an invalid value for field "-local-ip-subnets <IP/Mask>"\n',
     )
-    ports = cli(
-        "-v",
-        *base,
-        "-local-ip-subnets",
-        "10.0.0.1/32",
-        "-remote-ip-subnets",
-        "10.0.0.2/32",
-        "-local-ports",
-        "100-200",
-    )
+    ports = cli("-v", *_argv("vs1", "p2", "-shared-key", KEY, "-local-ports", "100-200"))
     assert ports.err == (
         "Error: Port ranges containing more than one port are not supported. (code 66257115)\n"
     )
-    action = cli(
-        *base,
-        "-local-ip-subnets",
-        "10.0.0.1/32",
-        "-remote-ip-subnets",
-        "10.0.0.2/32",
-        "-action",
-        "TUNNEL",
-    )
+    action = cli(*_argv("vs1", "p2", "-shared-key", KEY, "-action", "TUNNEL"))
     assert action.err == (
         'Error: "TUNNEL" is an invalid value for field "-action <action>". '
         "Valid values: ESP_TRA, ESP_UDP, BYPASS, DISCARD\n"
@@ -320,51 +300,12 @@ def test_errors_read_as_ontap_prints_them(cli: Cli):
 
 def test_the_key_is_never_printed(cli: Cli):
     vservers(cli, "vs1")
-    created = cli(
-        "--output",
-        "json",
-        *CREATE,
-        "-vserver",
-        "vs1",
-        "-name",
-        "p1",
-        "-local-ip-subnets",
-        "10.0.0.1/32",
-        "-remote-ip-subnets",
-        "10.0.0.2/32",
-        "-shared-key",
-        KEY,
-    )
+    created = cli("--output", "json", *_argv("vs1", "p1", "-shared-key", KEY))
     assert created.rc == 0
     assert [r["name"] for r in json.loads(created.out)] == ["p1"]
-    short = cli(
-        "-v",
-        *CREATE,
-        "-vserver",
-        "vs1",
-        "-name",
-        "p2",
-        "-local-ip-subnets",
-        "10.0.0.1/32",
-        "-remote-ip-subnets",
-        "10.0.0.2/32",
-        "-shared-key",
-        KEY[:10],
-    )
+    short = cli("-v", *_argv("vs1", "p2", "-shared-key", KEY[:10]))
     assert short.rc == 1 and KEY[:10] not in short.err
-    hexed = cli(
-        *CREATE,
-        "-vserver",
-        "vs1",
-        "-name",
-        "p3",
-        "-local-ip-subnets",
-        "10.0.0.1/32",
-        "-remote-ip-subnets",
-        "10.0.0.2/32",
-        "-shared-key",
-        "0x" + KEY,
-    )
+    hexed = cli(*_argv("vs1", "p3", "-shared-key", "0x" + KEY))
     assert hexed.err == "Error: The specified pre-shared key is not a valid hexadecimal string.\n"
     _secret_free(
         created,
@@ -386,18 +327,7 @@ def test_without_a_key_a_terminal_is_asked_without_echo(cli: Cli, monkeypatch):
         return KEY
 
     monkeypatch.setattr("getpass.getpass", getpass)
-    argv = (
-        *CREATE,
-        "-vserver",
-        "vs1",
-        "-name",
-        "p1",
-        "-local-ip-subnets",
-        "10.0.0.1/32",
-        "-remote-ip-subnets",
-        "10.0.0.2/32",
-    )
-    result = cli(*argv, stdin=TTY(""))
+    result = cli(*_argv("vs1", "p1"), stdin=TTY(""))
     assert (result.rc, result.out, result.err) == (0, "", "")
     assert asked == ["Enter the preshared key for IPsec Policy p1 on Vserver vs1: "]
     svm = json.loads(cli.ok("--output", "json", "vserver", "show", "-vserver", "vs1"))[0]
@@ -413,18 +343,7 @@ def test_without_a_key_a_terminal_is_asked_without_echo(cli: Cli, monkeypatch):
 def test_without_a_key_and_without_a_terminal_a_psk_policy_is_refused(cli: Cli, monkeypatch, extra):
     vservers(cli, "vs1")
     monkeypatch.setattr("getpass.getpass", lambda *a, **k: pytest.fail("asked for a key"))
-    result = cli(
-        *CREATE,
-        "-vserver",
-        "vs1",
-        "-name",
-        "p1",
-        "-local-ip-subnets",
-        "10.0.0.1/32",
-        "-remote-ip-subnets",
-        "10.0.0.2/32",
-        *extra,
-    )
+    result = cli(*_argv("vs1", "p1", *extra))
     assert (result.rc, result.out) == (2, "")
     assert result.err == (
         'Error: Missing required parameter "-shared-key": a PSK policy needs a preshared key, '
@@ -438,18 +357,8 @@ def test_policies_that_need_no_key_are_not_asked_for_one(cli: Cli, monkeypatch):
     install_server_cert(cli, "vs1", "www")
     monkeypatch.setattr("getpass.getpass", lambda *a, **k: pytest.fail("asked for a key"))
     _create(cli, "vs1", "drop", "-action", "DISCARD", key=None)
-    _create(
-        cli,
-        "vs1",
-        "pki",
-        "-cert-name",
-        "www",
-        "-local-identity",
-        "CN=www",
-        "-remote-identity",
-        "ANYTHING",
-        key=None,
-    )
+    pki = ("-cert-name", "www", "-local-identity", "CN=www", "-remote-identity", "ANYTHING")
+    _create(cli, "vs1", "pki", *pki, key=None)
     assert cli.ok(*SHOW, "-fields", "action,auth-method") == lines(
         """
         vserver name action  auth-method
