@@ -14,6 +14,7 @@ def all_resources() -> list[Resource]:
         ipsec_config,
         ipsec_policies,
         jobs,
+        security_associations,
         svms,
     )
 
@@ -26,4 +27,5 @@ def all_resources() -> list[Resource]:
         ipsec_ca_certificates.resource,
         ipsec_config.resource,
         ipsec_policies.resource,
+        security_associations.resource,
     ]
