@@ -8,6 +8,7 @@ authority, SA or cache entry of one test behind for the next.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -80,3 +81,33 @@ def make_reconciler(desired: DesiredList) -> Iterator[Callable[..., Any]]:
     yield make
     for reconciler in made:
         reconciler.stop()
+
+
+@pytest.fixture
+def bare(lab_session: Lab) -> Iterator[Lab]:
+    """Both daemons restarted with nothing loaded: b is ours alone, a is set up per test."""
+    for daemon in lab_session.daemons.values():
+        daemon.stop()
+        daemon.start()
+    yield lab_session
+
+
+@pytest.fixture
+def api(bare: Lab, tmp_path: Path) -> Iterator[Any]:
+    """An app driving daemon b for SVM vs1, its client, and IPsec enabled."""
+    from ontap_ipsec.inprocess import client as inprocess_client
+    from ontap_ipsec.ipsec.service import attach
+    from tests.conftest import AUTH, new_app
+
+    app = new_app(tmp_path / "data", strongswan=(f"vs1={bare.daemons['b'].uri}",))
+    service = attach(app.ctx)
+    try:
+        with inprocess_client(app, auth=AUTH) as http:
+            made = http.post("/api/svm/svms?return_timeout=10", json={"name": "vs1"})
+            assert made.status_code in (200, 201), made.text
+            enabled = http.patch("/api/security/ipsec", json={"enabled": True})
+            assert enabled.status_code == 200, enabled.text
+            yield http
+    finally:
+        service.stop()
+        app.close()

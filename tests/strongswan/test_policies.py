@@ -13,14 +13,12 @@ CHILD_SA is tested where the kernel has ESP (`test_child_sa_in_transport_mode`).
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from tests.conftest import AUTH, new_app
 from tests.strongswan.lab import Lab
 from tests.strongswan.needs import require_vici
 
@@ -28,8 +26,6 @@ require_vici()
 
 import vici  # noqa: E402
 
-from ontap_ipsec.inprocess import client as inprocess_client  # noqa: E402
-from ontap_ipsec.ipsec.service import attach  # noqa: E402
 from tests.strongswan.ike import sas, terminate_all, wait_for  # noqa: E402
 
 POLICIES = "/api/security/ipsec/policies"
@@ -46,32 +42,6 @@ def _pem_key(key: Any) -> str:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
-
-
-@pytest.fixture
-def bare(lab_session: Lab) -> Iterator[Lab]:
-    """Both daemons restarted with nothing loaded: b is ours alone, a is set up per test."""
-    for daemon in lab_session.daemons.values():
-        daemon.stop()
-        daemon.start()
-    yield lab_session
-
-
-@pytest.fixture
-def api(bare: Lab, tmp_path: Path) -> Iterator[Any]:
-    """An app driving daemon b for SVM vs1, its client, and IPsec enabled."""
-    app = new_app(tmp_path / "data", strongswan=(f"vs1={bare.daemons['b'].uri}",))
-    service = attach(app.ctx)
-    try:
-        with inprocess_client(app, auth=AUTH) as http:
-            made = http.post("/api/svm/svms?return_timeout=10", json={"name": "vs1"})
-            assert made.status_code in (200, 201), made.text
-            enabled = http.patch("/api/security/ipsec", json={"enabled": True})
-            assert enabled.status_code == 200, enabled.text
-            yield http
-    finally:
-        service.stop()
-        app.close()
 
 
 def _conns(lab: Lab, side: str) -> list[str]:
