@@ -25,10 +25,13 @@ import yaml
 from ontap_ipsec.domain import errors
 from ontap_ipsec.domain.errors import DomainError
 from ontap_ipsec.store import state as rows
+from ontap_ipsec.store.tables import IPSEC_CONFIG_DEFAULTS
 
 FORMAT = "ontap-ipsec-state"
 VERSION = 1
-OPTIONAL = ("accounts", "jobs", "private_keys")
+# sections a document may leave out (older documents have no IPsec policies or config:
+# a new cluster's configuration is taken then)
+OPTIONAL = ("accounts", "jobs", "private_keys", "ipsec_config", "ipsec_policies")
 TOP = ("format", "version", *(s.name for s in rows.SECTIONS), "private_keys")
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -163,14 +166,16 @@ def records(document: Located, section: rows.Section) -> list[tuple[int, dict[st
     """The section's records as (line, column values), each checked against its columns."""
     raw = document.get(section.name, [] if section.name in OPTIONAL else None)
     line = document.lines.get(section.name)
-    if section is rows.CLUSTER:
+    if section is rows.IPSEC_CONFIG and section.name not in document:
+        return [(0, dict(IPSEC_CONFIG_DEFAULTS))]
+    if section in rows.SINGLE:
         raw = [raw]
     if not isinstance(raw, list):
         raise bad(line, f'"{section.name}" must be a list of records')
     kinds = rows.column_kinds(section)
     out: list[tuple[int, dict[str, Any]]] = []
     for index, record in enumerate(raw):
-        where = section.name if section is rows.CLUSTER else f"{section.name}[{index}]"
+        where = section.name if section in rows.SINGLE else f"{section.name}[{index}]"
         if not isinstance(record, Located):
             raise bad(line, f"{where} must be a mapping of its fields")
         for name in record:

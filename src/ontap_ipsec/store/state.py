@@ -35,9 +35,12 @@ ACCOUNTS = Section("accounts", t.accounts, ("name",))
 SVMS = Section("svms", t.svms, ("name",))
 CERTIFICATES = Section("certificates", t.certificates, ("scope_key", "name"))
 IPSEC = Section("ipsec_ca_certificates", t.ipsec_ca_certificates, ("certificate_uuid",))
+IPSEC_CONFIG = Section("ipsec_config", t.ipsec_config, ("id",), ("id",))
+POLICIES = Section("ipsec_policies", t.ipsec_policies, ("scope_key", "name"))
 # the record of ended jobs; a pending job's plan and change are the toolkit's, not state
 JOBS = Section("jobs", t.jobs, ("start_time", "uuid"), ("plan", "payload", "polls"))
-SECTIONS = (CLUSTER, ACCOUNTS, SVMS, CERTIFICATES, IPSEC, JOBS)
+SECTIONS = (CLUSTER, ACCOUNTS, SVMS, CERTIFICATES, IPSEC, IPSEC_CONFIG, POLICIES, JOBS)
+SINGLE = (CLUSTER, IPSEC_CONFIG)  # one row: a mapping in the document, not a list
 ENDED = ("success", "failure")
 
 # certificate_sans is derived: one row per value of a certificate's san_* JSON lists
@@ -70,13 +73,20 @@ def replace_all(
     :class:`Refused` names a row the database refuses; nothing is changed then."""
     with store.write() as conn:
         before = {s.name: _select(conn, s) for s in SECTIONS}
-        for table in (t.ipsec_ca_certificates, t.certificate_sans, t.certificates, t.svms):
+        for table in (
+            t.ipsec_policies,  # a policy holds its certificate
+            t.ipsec_ca_certificates,
+            t.certificate_sans,
+            t.certificates,
+            t.svms,
+        ):
             conn.execute(table.delete())
         conn.execute(t.jobs.delete().where(t.jobs.c.state.in_(ENDED)))
         conn.execute(t.cluster.update().values(**rows["cluster"][0]))
+        conn.execute(t.ipsec_config.update().values(**rows["ipsec_config"][0]))
         if accounts:
             conn.execute(t.accounts.delete())
-        for section in (ACCOUNTS, SVMS, CERTIFICATES, IPSEC, JOBS):
+        for section in (ACCOUNTS, SVMS, CERTIFICATES, IPSEC, POLICIES, JOBS):
             if section is ACCOUNTS and not accounts:
                 continue
             for index, row in enumerate(rows[section.name]):

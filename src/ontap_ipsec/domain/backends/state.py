@@ -27,6 +27,8 @@ from ontap_ipsec.domain.events import (
     Event,
     EventBus,
     IpsecCaEntry,
+    IpsecConfigRecord,
+    IpsecPolicyRecord,
     SvmRecord,
 )
 from ontap_ipsec.domain.key_seal import Sealer, document_salt
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from ontap_ipsec.domain.pki import KeyVault
 
 CAUSE = "import"
+POLICY_SECRETS = ("secret_key", "ppk_shared_key")
 SAN_KINDS = ("dns", "email", "ip", "uri")
 
 
@@ -55,10 +58,17 @@ class State:
             token = cert.pop("private_key")
             if sealer is not None and token is not None:
                 cert["private_key"] = sealer.seal(cert["uuid"], self.vault().decrypt(token))
+        for policy in found["ipsec_policies"]:
+            for name in POLICY_SECRETS:  # like private keys: sealed, or left out
+                token = policy.pop(name)
+                if sealer is not None and token is not None:
+                    context = f"{policy['uuid']}/{name}"
+                    policy[name] = sealer.seal(context, self.vault().decrypt(token))
         document: dict[str, Any] = {"format": doc.FORMAT, "version": doc.VERSION}
         document["cluster"] = cluster
         for section in rows.SECTIONS[1:]:
-            document[section.name] = found[section.name]
+            found_rows = found[section.name]
+            document[section.name] = found_rows[0] if section in rows.SINGLE else found_rows
         if sealer is not None:
             document["private_keys"] = sealer.header()
         return doc.render(document)
@@ -76,6 +86,12 @@ class State:
         certificates = checked[rows.CERTIFICATES.name]
         for line, cert in certificates:
             cert["private_key"] = self._key(document, sealer, line, cert)
+        for line, policy in checked[rows.POLICIES.name]:
+            for name in POLICY_SECRETS:
+                token = policy.get(name)
+                if token is not None:
+                    context = f"{policy.get('uuid')}/{name}"
+                    policy[name] = self._open(sealer, line, context, token)
         _check_values(checked)
         _one_admin(document, checked[rows.ACCOUNTS.name])
         values = {name: [v for _, v in found] for name, found in checked.items()}
@@ -117,10 +133,14 @@ class State:
         token = cert.get("private_key")
         if token is None:
             return None
+        return self._open(sealer, line, cert["uuid"], token)
+
+    def _open(self, sealer: Sealer | None, line: int, context: str, token: Any) -> str:
+        """A sealed secret of the document, sealed again with this server's vault."""
         if sealer is None:
-            raise doc.bad(line, "a private_key needs the private_keys section that sealed it")
+            raise doc.bad(line, "a sealed key needs the private_keys section that sealed it")
         try:
-            return self.vault().encrypt(sealer.open(cert["uuid"], token))
+            return self.vault().encrypt(sealer.open(context, token))
         except doc.DomainError as exc:
             raise doc.bad(line, exc.message) from None
 
@@ -131,6 +151,9 @@ _ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
     ("svms", "state"): ("running", "stopped", "starting", "stopping", "deleting", "initializing"),
     ("certificates", "type"): kinds.TYPES,
     ("jobs", "state"): ("success", "failure"),  # a pending job is not state
+    ("ipsec_policies", "action"): ("esp_transport", "esp_udp", "bypass", "discard"),
+    ("ipsec_policies", "authentication_method"): ("none", "psk", "pki"),
+    ("ipsec_config", "replay_window"): (0, 64, 128, 256, 512, 1024),  # type: ignore[dict-item]
 }
 _HASH = re.compile(r"^scrypt\$(\d{1,7})\$(\d{1,2})\$(\d{1,2})\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$")
 
@@ -180,6 +203,7 @@ def _changes(
     before: dict[str, list[dict[str, Any]]], after: dict[str, list[dict[str, Any]]]
 ) -> list[Event]:
     out: list[Event] = []
+    out += [events.IpsecPolicyDeleted(_policy(r, before), CAUSE) for r in before["ipsec_policies"]]
     out += [
         events.IpsecCaRemoved(_entry(r, before), CAUSE) for r in before["ipsec_ca_certificates"]
     ]
@@ -191,7 +215,33 @@ def _changes(
     out += [events.SvmCreated(_svm(r)) for r in after["svms"]]
     out += [events.CertificateInstalled(_cert(r)) for r in after["certificates"]]
     out += [events.IpsecCaAdded(_entry(r, after)) for r in after["ipsec_ca_certificates"]]
+    out += [events.IpsecPolicyCreated(_policy(r, after)) for r in after["ipsec_policies"]]
+    old_config, new_config = _config(before["ipsec_config"][0]), _config(after["ipsec_config"][0])
+    if old_config != new_config:
+        out.append(events.IpsecConfigModified(old_config, new_config, CAUSE))
     return out
+
+
+def _policy(r: dict[str, Any], state: dict[str, list[dict[str, Any]]]) -> IpsecPolicyRecord:
+    names = {s["uuid"]: s["name"] for s in state["svms"]}
+    svm = r.get("svm_uuid")
+    return IpsecPolicyRecord(
+        r["uuid"],
+        r["name"],
+        r["scope_key"],
+        svm,
+        names.get(svm) if svm else None,
+        bool(r["enabled"]),
+        r["action"],
+        r["authentication_method"],
+        r.get("certificate_uuid"),
+    )
+
+
+def _config(r: dict[str, Any]) -> IpsecConfigRecord:
+    return IpsecConfigRecord(
+        bool(r["enabled"]), int(r["replay_window"]), bool(r["offload_enabled"])
+    )
 
 
 def _svm(r: dict[str, Any]) -> SvmRecord:
