@@ -261,3 +261,117 @@ def test_events_arrive_on_the_thread_that_made_the_change(
         assert in_writer == [False, True]
     else:  # PostgreSQL arbitrates its writers itself: every change runs in a writer thread
         assert in_writer == [True, True]
+
+
+# ---------------------------------------------------------------------------
+# IPsec policies and the IPsec configuration
+
+POLICIES = "/api/security/ipsec/policies"
+
+
+def _policy_body(name: str, svm: str | None = None, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": name,
+        "local_endpoint": {"address": "10.0.0.1", "netmask": "32"},
+        "remote_endpoint": {"address": "10.0.1.0", "netmask": "24"},
+        "secret_key": "a-pre-shared-key-of-some-length",
+        **extra,
+    }
+    if svm is not None:
+        body["svm"] = {"name": svm}
+    return body
+
+
+def test_policy_create_modify_delete_carry_the_policy(
+    client: httpx.Client, heard: Recorder
+) -> None:
+    svm = make_svm(client, "vs1")
+    heard.take()
+    created = client.post(POLICIES, json=_policy_body("p1", "vs1"))
+    uuid = created.headers["location"].rsplit("/", 1)[1]
+    record = ev.IpsecPolicyRecord(uuid, "p1", svm, svm, "vs1", True, "esp_transport", "psk", None)
+    assert heard.take() == [ev.IpsecPolicyCreated(record)]
+    client.patch(f"{POLICIES}/{uuid}", json={"enabled": False})
+    disabled = ev.IpsecPolicyRecord(
+        uuid, "p1", svm, svm, "vs1", False, "esp_transport", "psk", None
+    )
+    assert heard.take() == [ev.IpsecPolicyModified(record, disabled)]
+    client.delete(f"{POLICIES}/{uuid}")
+    assert heard.take() == [ev.IpsecPolicyDeleted(disabled, "request")]
+
+
+def test_refused_policy_and_config_changes_publish_nothing(
+    client: httpx.Client, heard: Recorder
+) -> None:
+    client.post(POLICIES, json=_policy_body("p1"))
+    heard.take()
+    assert client.post(POLICIES, json=_policy_body("p1")).status_code == 409
+    assert client.post(POLICIES, json=_policy_body("p2", secret_key="short")).status_code == 400
+    assert client.patch(f"{POLICIES}/nosuch", json={"enabled": False}).status_code == 404
+    assert client.delete(f"{POLICIES}/nosuch").status_code == 404
+    assert client.patch("/api/security/ipsec", json={"replay_window": 3}).status_code == 400
+    assert heard.take() == []
+
+
+def test_a_config_patch_publishes_old_and_new(client: httpx.Client, heard: Recorder) -> None:
+    client.patch("/api/security/ipsec", json={"enabled": True, "replay_window": "128"})
+    assert heard.take() == [
+        ev.IpsecConfigModified(
+            ev.IpsecConfigRecord(False, 0, False), ev.IpsecConfigRecord(True, 128, False)
+        )
+    ]
+
+
+def test_an_svm_delete_publishes_its_policies_first(client: httpx.Client, heard: Recorder) -> None:
+    from tests.ipsec.conftest import install_leaf
+
+    svm = make_svm(client, "vs1")
+    leaf = install_leaf(client, "leaf", svm="vs1")
+    pki = _policy_body(
+        "pki",
+        "vs1",
+        certificate={"uuid": leaf},
+        local_identity="CN=a",
+        remote_identity="CN=b",
+    )
+    del pki["secret_key"]
+    assert client.post(POLICIES, json=pki).status_code == 201
+    assert client.post(POLICIES, json=_policy_body("psk", "vs1")).status_code == 201
+    assert client.post(POLICIES, json=_policy_body("kept")).status_code == 201
+    heard.take()
+    assert client.delete(f"{SVMS}/{svm}").status_code == 202
+    gone = heard.take()
+    assert kinds(gone) == [
+        "IpsecPolicyDeleted",
+        "IpsecPolicyDeleted",
+        "CertificateDeleted",
+        "SvmDeleted",
+    ]
+    assert {e.policy.name for e in gone[:2]} == {"pki", "psk"}
+    assert all(e.cause == "svm_deleted" for e in gone[:3])
+    assert [r["name"] for r in client.get(POLICIES).json()["records"]] == ["kept"]
+
+
+def test_the_reset_publishes_every_policy_first(
+    any_app: OntapApp, client: httpx.Client, heard: Recorder
+) -> None:
+    make_svm(client, "vs1")
+    ca = install_ca(client, "ca1", svm="vs1")
+    client.post(IPSEC, json={"certificate": {"uuid": ca}, "svm": {"name": "vs1"}})
+    client.post(POLICIES, json=_policy_body("p1", "vs1"))
+    client.post(POLICIES, json=_policy_body("p2"))
+    client.patch("/api/security/ipsec", json={"enabled": True})
+    heard.take()
+    any_app.ctx.backends.reset()
+    gone = heard.take()
+    assert kinds(gone) == [
+        "IpsecPolicyDeleted",
+        "IpsecPolicyDeleted",
+        "IpsecConfigModified",
+        "IpsecCaRemoved",
+        "CertificateDeleted",
+        "SvmDeleted",
+    ]
+    assert all(e.cause == "reset" for e in gone)
+    assert client.get(POLICIES).json()["num_records"] == 0
+    assert client.get("/api/security/ipsec").json()["enabled"] is False
