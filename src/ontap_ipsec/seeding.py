@@ -10,12 +10,21 @@
             {"name": "theirs", "type": "server_ca", "pem": open("ca.pem").read()},
         ],
         "ipsec_ca_certificates": [{"certificate": "ca1", "svm": "vs1"}],
+        "ipsec": {"enabled": True},
+        "ipsec_policies": [{
+            "name": "p1", "svm": "vs1", "secret_key": "a-pre-shared-key-of-24ch",
+            "local_endpoint": {"address": "192.0.2.1", "netmask": "32"},
+            "remote_endpoint": {"address": "198.51.100.0", "netmask": "24"},
+        }],
     })
     created.svms["vs1"], created.certificates["ca1"]   # uuids by name
+    created.ipsec_policies["p1"]
 
 Everything goes through the API (POST /api/svm/svms, /api/security/certificates,
-/api/security/ipsec/ca-certificates), so every rule of the server applies and a
-bad spec fails with the server's own ONTAP error (``SeedError``).
+/api/security/ipsec/ca-certificates, PATCH /api/security/ipsec, POST
+/api/security/ipsec/policies: a policy's `svm` and `certificate` may be given by name),
+so every rule of the server applies and a bad spec fails with the server's own ONTAP
+error (``SeedError``).
 
 Certificate entries:
 - ``generate: true``: a CA (or, for type server/client, a self-signed key pair)
@@ -40,7 +49,7 @@ import httpx
 
 __all__ = ["SeedError", "Seeded", "generate_ca", "register_credentials", "seed", "seed_file"]
 
-_SECTIONS = ("svms", "certificates", "ipsec_ca_certificates")
+_SECTIONS = ("svms", "certificates", "ipsec_ca_certificates", "ipsec", "ipsec_policies")
 _CERT_LOCAL_KEYS = frozenset({"svm", "generate", "pem", "pem_file", "private_key_file"})
 # apps the test plugin made, with the account to seed them with
 _CREDENTIALS: weakref.WeakKeyDictionary[Any, tuple[str, str]] = weakref.WeakKeyDictionary()
@@ -65,6 +74,7 @@ class Seeded:
     svms: dict[str, str] = field(default_factory=dict)
     certificates: dict[str, str] = field(default_factory=dict)
     ipsec_ca_certificates: dict[str, str] = field(default_factory=dict)
+    ipsec_policies: dict[str, str] = field(default_factory=dict)
     _scoped: dict[tuple[str | None, str], str] = field(default_factory=dict, repr=False)
 
     def certificate(self, name: str, svm: str | None = None) -> str:
@@ -157,6 +167,29 @@ def _seed(client: httpx.Client, spec: Mapping[str, Any]) -> Seeded:
         response = client.post("/api/security/ipsec/ca-certificates", json=entry_body)
         _check(response, f"IPsec CA entry for {name!r}")
         out.ipsec_ca_certificates.setdefault(name, uuid)
+    if spec.get("ipsec"):
+        response = client.patch("/api/security/ipsec", json=dict(spec["ipsec"]))
+        _check(response, "the IPsec configuration")
+    for item in spec.get("ipsec_policies") or []:
+        body = dict(item)
+        svm = body.pop("svm", None)
+        if isinstance(svm, str):
+            body["svm"] = {"name": svm}
+        elif svm is not None:
+            body["svm"] = svm
+        if isinstance(body.get("certificate"), str):  # a name, in the policy's scope
+            name = body["certificate"]
+            scope_svm = svm if isinstance(svm, str) else None
+            body["certificate"] = (
+                {"uuid": out._scoped.get((scope_svm, name))}
+                if ((scope_svm, name) in out._scoped)
+                else {"name": name}
+            )
+        response = client.post(
+            "/api/security/ipsec/policies", params={"return_records": "true"}, json=body
+        )
+        _check(response, f"IPsec policy {item.get('name')!r}")
+        out.ipsec_policies[body["name"]] = response.json()["records"][0]["uuid"]
     return out
 
 

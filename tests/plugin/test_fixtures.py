@@ -167,3 +167,32 @@ def test_netapp_ontap_over_https_and_in_process(
         assert [e.certificate.uuid for e in IpsecCaCertificate.get_collection()] == [
             created.certificates["ca"]
         ]
+
+
+def test_seed_enables_ipsec_and_creates_policies_by_names(
+    ontap_app: object, ontap_client: httpx.Client
+) -> None:
+    created = seed(
+        ontap_app,
+        {
+            "svms": ["vs1"],
+            "certificates": [{"name": "host", "svm": "vs1", "type": "server", "generate": True}],
+            "ipsec": {"enabled": True},
+            "ipsec_policies": [
+                {"name": "pki", "svm": "vs1", "certificate": "host",
+                 "local_identity": "CN=host", "remote_identity": "ANYTHING",
+                 "local_endpoint": {"address": "192.0.2.1", "netmask": "32"},
+                 "remote_endpoint": {"address": "198.51.100.0", "netmask": "24"}},
+            ],
+        },
+    )  # fmt: skip
+    assert ontap_client.get("/api/security/ipsec").json()["enabled"] is True
+    policy = ontap_client.get(
+        f"/api/security/ipsec/policies/{created.ipsec_policies['pki']}", params={"fields": "*"}
+    ).json()
+    assert policy["authentication_method"] == "pki"
+    assert policy["certificate"]["uuid"] == created.certificate("host", "vs1")
+    assert policy["svm"]["name"] == "vs1"
+    with pytest.raises(SeedError) as refused:
+        seed(ontap_app, {"ipsec_policies": [{"name": "pki", "svm": "vs1"}]})
+    assert refused.value.status_code == 400
