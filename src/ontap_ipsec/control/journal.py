@@ -47,6 +47,13 @@ _PEM_KEY = re.compile(
 )
 
 
+def _secret_name(name: str) -> bool:
+    """A member holding a secret, by its name or, for a dotted name ONTAP also takes
+    ("ppk.shared_key"), by its last part."""
+    lowered = name.lower()
+    return lowered in SECRET_KEYS or lowered.rsplit(".", 1)[-1] in SECRET_KEYS
+
+
 def redact_text(text: str) -> str:
     return _PEM_KEY.sub(REDACTED, text)
 
@@ -54,7 +61,7 @@ def redact_text(text: str) -> str:
 def _redact_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {
-            k: (REDACTED if k.lower() in SECRET_KEYS and v is not None else _redact_json(v))
+            k: (REDACTED if _secret_name(k) and v is not None else _redact_json(v))
             for k, v in value.items()
         }
     if isinstance(value, list):

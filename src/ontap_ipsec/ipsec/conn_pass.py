@@ -76,7 +76,7 @@ class ConnectionPass:
         else:
             conns, shared = set(self.conns), set(self.shared)
         out = Outcome()
-        want_keys = {ld.key_id: ld.key_pem for ld in want.values() if ld.key_pem}
+        want_keys = {ld.key_id: ld.key_pem for ld in want.values() if ld.key_pem and ld.key_id}
         # keys are always listed (one short message): loading one the operator holds
         # would make it ours, to be unloaded with the policy
         held_keys = set(driver.list_keys()) if want_keys or self.keys else set()
