@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +35,10 @@ from ontap_ipsec.rest.response_cache import ResponseCache, ResponseCacheMiddlewa
 from ontap_ipsec.rest.router import Router
 from ontap_ipsec.store.bootstrap import open_store
 from ontap_ipsec.store.errors import BadData, Conflict, Unavailable
+from ontap_ipsec.telemetry import shared_dir
+from ontap_ipsec.telemetry.observe import Observed
+from ontap_ipsec.telemetry.recorder import Recorder
+from ontap_ipsec.telemetry.routes import RouteNames
 
 log = logging.getLogger("ontap_ipsec")
 
@@ -42,7 +47,8 @@ MAX_QUERY = 16 * 1024
 _INLINE = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITER_THREADS = 4
 _VERIFIER_THREADS = 2  # password hashes computed at once, per worker
-_NOT_CONSOLE = ("/api/", "/docs/api", "/_ontap-ipsec", "/healthz", "/readyz")  # else the console
+# Paths of these prefixes are the API's; any other is the web console's.
+_NOT_CONSOLE = ("/api/", "/docs/api", "/_ontap-ipsec", "/healthz", "/readyz", "/metrics")
 
 
 class OntapApp:
@@ -77,12 +83,21 @@ class OntapApp:
         self._http: Callable[[Scope, Receive, Send], Any] = self._serve
         if self.responses is not None:
             self._http = ResponseCacheMiddleware(
-                self._serve, self.responses, ctx.store.version, self._role, MAX_QUERY
+                self._serve, self.responses, ctx.store.version, self._principal, MAX_QUERY
             )
         if not ctx.settings.no_control_api:
             from ontap_ipsec.control.middleware import ToolkitMiddleware
 
             self._http = ToolkitMiddleware(self._http, ctx)
+        # Outermost: request ids, metrics and access lines see every answer (telemetry/).
+        self.recorder = recorder = Recorder()
+        ctx.store.reader.observe_transaction = recorder.transaction
+        names = RouteNames(self.router, lambda p: not (p == "/api" or p.startswith(_NOT_CONSOLE)))
+        kw = {"cache_on": self.responses is not None, "access": ctx.settings.access_log}
+        self._observed = Observed(self._http, recorder, names, **kw)
+        self._observed_console = Observed(self._to_console, recorder, names, **kw)
+        self.close_at_shutdown = False  # a worker's app: closed when its server stops it
+        self._flusher: Any = None
 
     @property
     def events(self) -> Any:
@@ -101,11 +116,30 @@ class OntapApp:
         if scope["type"] == "http":
             path = scope["path"]
             if path == "/api" or path.startswith(_NOT_CONSOLE):
-                await self._http(scope, receive, send)
+                await self._observed(scope, receive, send)
             else:
-                await self.console(scope, receive, send)
+                await self._observed_console(scope, receive, send)
         elif scope["type"] == "lifespan":
-            await lifespan(receive, send)
+            await lifespan(receive, send, self._started, self._stopping)
+
+    async def _to_console(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.console(scope, receive, send)  # built on its first request
+
+    def _started(self) -> None:
+        """Served by a server: its figures flushed for the other workers (telemetry/)."""
+        if shared_dir.current() is not None and self._flusher is None:
+            from ontap_ipsec.telemetry.metrics import Flusher
+
+            self._flusher = Flusher(self.recorder)
+
+    def _stopping(self) -> None:
+        """Every request answered (or cut): the last figures flushed, a worker's app closed."""
+        if self._flusher is not None:
+            self._flusher.stop()
+            self._flusher = None
+        if self.close_at_shutdown:
+            self.close()
+            log.info("worker %d stopped: database closed", os.getpid())
 
     @property
     def console(self) -> Callable[[Scope, Receive, Send], Any]:
@@ -116,9 +150,8 @@ class OntapApp:
             self._console = Console(self)
         return self._console
 
-    def _role(self, authorization: str, version: Any) -> str | None:
-        principal = self.authenticator.remembered(authorization, version)
-        return None if principal is None else principal.role
+    def _principal(self, authorization: str, version: Any) -> Any:
+        return self.authenticator.remembered(authorization, version)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         exchange: Exchange = scope.get("ontap") or Exchange()
@@ -221,6 +254,8 @@ class OntapApp:
             return self._docs(request)
         if path.startswith(control.PREFIX) or path in control.PROBES:
             return self._control(request, exchange)
+        if path == "/metrics":
+            return self._metrics(request, exchange)
         if not (path == "/api" or path.startswith("/api/")):
             raise OntapError(404, errors.NOT_SUPPORTED, "API not found")
         if exchange.version is None:
@@ -263,6 +298,18 @@ class OntapApp:
             self._authenticate(request, exchange)
             control.admin_only(exchange.role)
         return handler(self.ctx, request)
+
+    def _metrics(self, request: Request, exchange: Exchange) -> Response:
+        """GET /metrics: any account's credentials, unless --metrics-public."""
+        if request.method not in ("GET", "HEAD"):
+            raise errors.method_not_allowed(request.method, "GET, HEAD")
+        if not self.ctx.settings.metrics_public:
+            if exchange.version is None:
+                exchange.version = self.ctx.store.version()
+            self._authenticate(request, exchange)
+        from ontap_ipsec.telemetry import metrics  # prometheus_client: on the first scrape
+
+        return Response(200, metrics.render(self.ctx, self.recorder), {}, metrics.CONTENT_TYPE)
 
     def _unavailable(self, request: Request) -> Response:
         log.exception("database error on %s %s", request.method, request.path)
@@ -311,6 +358,8 @@ class OntapApp:
         self._writers.shutdown(wait=True)
         self._verifiers.shutdown(wait=True)
         self.ctx.store.dispose()
+        if "toolkit" in self.ctx.services:  # the toolkit's connections too
+            self.ctx.services["toolkit"].close()
 
 
 def _with(request: Request, body: bytes, params: dict[str, str]) -> Request:

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
 ENV_PREFIX = "ONTAP_IPSEC_"
 DEFAULT_VERSION = "9.18.1"
+LOG_FORMATS = ("text", "json")
+SYNC_MODES = ("normal", "full")
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(\S*)$")
 
 
@@ -47,6 +49,7 @@ class Settings:
     ontap_version: str = DEFAULT_VERSION
     admin_password: str | None = None  # only read from the environment
     log_level: str = "info"
+    log_format: str = "text"  # or "json": one object per line (docs/operations.md)
     access_log: bool = False
     workers: int = field(default_factory=default_workers)
     server: str = "granian"  # or "uvicorn" (bench/README.md has the measurements behind it)
@@ -58,6 +61,9 @@ class Settings:
     no_control_api: bool = False  # the test toolkit under /_ontap-ipsec/ (README) turned off
     journal: bool = False  # the request journal on from the start (else over the control API)
     seed: Path | None = None  # a state snapshot loaded at start, all or nothing (serve --seed)
+    metrics_public: bool = False  # GET /metrics without credentials
+    shutdown_timeout: float = 30.0  # seconds in-flight requests are given after SIGTERM
+    sync: str = "normal"  # SQLite's synchronous: "normal" or "full" (README, Configuration)
 
     def __post_init__(self) -> None:
         if self.data_dir == Path():
@@ -73,6 +79,15 @@ class Settings:
         self.strongswan = tuple(self.strongswan)
         if self.strongswan:
             self.strongswan_daemons  # noqa: B018 - refused at start, naming the flag
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"log-format must be json or text, not {self.log_format!r}")
+        if self.sync not in SYNC_MODES:
+            raise ValueError(f"sync must be normal or full, not {self.sync!r}")
+        if not self.shutdown_timeout > 0:
+            raise ValueError(
+                f"--shutdown-timeout must be a positive number of seconds, not "
+                f"{self.shutdown_timeout!r}"
+            )
         if not self.strongswan_resync > 0:
             raise ValueError(
                 f"--strongswan-resync must be a positive number of seconds, not "
@@ -132,15 +147,17 @@ def _convert(name: str, raw: str) -> object:
     if name in ("port", "workers", "cache_mib"):
         return int(raw)
     if name in ("no_tls", "access_log", "strongswan_terminate_on_remove", "no_control_api",
-                "journal"):
+                "journal", "metrics_public"):
         return raw.strip().lower() in ("1", "true", "yes", "on")
-    if name == "strongswan_resync":
+    if name in ("strongswan_resync", "shutdown_timeout"):
         try:
             return float(raw)
         except ValueError:
             raise ValueError(
-                f"{ENV_PREFIX}STRONGSWAN_RESYNC must be a number of seconds, not {raw!r}"
+                f"{ENV_PREFIX}{name.upper()} must be a number of seconds, not {raw!r}"
             ) from None
+    if name in ("log_format", "sync"):
+        return raw.strip().lower()
     if name == "strongswan":
         from ontap_ipsec.ipsec import daemons  # only when it is set
 

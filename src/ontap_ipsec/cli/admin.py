@@ -6,6 +6,7 @@ import argparse
 import getpass
 import logging
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -59,7 +60,35 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument("--cluster-name", help="the cluster's name (default cluster1 at first start)")
     p.add_argument("--ontap-version", help="the ONTAP version to report (default 9.18.1)")
     p.add_argument("--log-level", help="debug, info, warning or error (default info)")
-    p.add_argument("--access-log", action="store_true", default=None, help="log every request")
+    p.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        help="text lines (default), or one JSON object per line (docs/operations.md)",
+    )
+    p.add_argument(
+        "--access-log",
+        action="store_true",
+        default=None,
+        help="log every request: request id, account, method, path, status, duration",
+    )
+    p.add_argument(
+        "--metrics-public",
+        action="store_true",
+        default=None,
+        help="answer GET /metrics without credentials (default: any account's)",
+    )
+    p.add_argument(
+        "--shutdown-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="after SIGTERM, seconds the requests in flight are given to finish (default 30)",
+    )
+    p.add_argument(
+        "--sync",
+        choices=["normal", "full"],
+        help="SQLite's synchronous setting: normal (default; a commit survives the process "
+        "being killed) or full (it also survives a power loss: one fsync per commit)",
+    )
     p.add_argument(
         "--server",
         choices=["uvicorn", "granian"],
@@ -139,7 +168,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "cluster_name",
             "ontap_version",
             "log_level",
+            "log_format",
             "access_log",
+            "metrics_public",
+            "shutdown_timeout",
+            "sync",
             "server",
             "workers",
             "cache_mib",
@@ -163,9 +196,10 @@ def serve(settings: Settings) -> int:
     if (settings.tls_cert is None) != (settings.tls_key is None):
         print("ontap-ipsec: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
+    from ontap_ipsec.telemetry import logs, shared_dir
+
+    metrics_dir = shared_dir.prepare(settings.data_dir)  # before prometheus_client is imported
+    logs.configure(settings)
     app = create_app(settings)
     if settings.seed is not None and not _seed(app, settings.seed):
         app.close()
@@ -179,15 +213,25 @@ def serve(settings: Settings) -> int:
             cert, key = ensure_self_signed(settings.data_dir / "tls")
         certfile, keyfile = str(cert), str(key)
         scheme = "https"
-    print(
+    banner = (
         f"ontap-ipsec {__version__}: serving {scheme}://{settings.host}:{settings.port}/api "
-        f"(data in {settings.data_dir})",
-        flush=True,
+        f"(data in {settings.data_dir})"
     )
-    if not serving.serves_in_process(settings):
+    if settings.log_format == "json":
+        logs.announce(banner)  # a line of the log (whatever the level), not a bare print
+    else:
+        print(banner, flush=True)
+    in_process = serving.serves_in_process(settings)
+    if not in_process:
         app.ctx.store.dispose()  # the workers open their own; none is carried across fork
-    with serving.strongswan(app, settings):
-        serving.run(app, settings, certfile, keyfile)
+    try:
+        with serving.strongswan(app, settings):
+            serving.run(app, settings, certfile, keyfile)
+    finally:
+        if in_process:
+            app.close()
+            logging.getLogger("ontap_ipsec").info("stopped: database closed")
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
 
@@ -211,9 +255,14 @@ def worker_app() -> object:
     """The app of one worker process of `serve` (settings from the environment)."""
     from ontap_ipsec.app import create_app
     from ontap_ipsec.cli.serving import die_with_server
+    from ontap_ipsec.telemetry import logs
 
     die_with_server()
-    return create_app(Settings.from_env(), announce=lambda _message: None)
+    settings = Settings.from_env()
+    logs.configure(settings)
+    app = create_app(settings, announce=lambda _message: None)
+    app.close_at_shutdown = True  # by its lifespan's end, once its server has drained it
+    return app
 
 
 def passwd(args: argparse.Namespace) -> int:

@@ -40,7 +40,7 @@ def main(argv: Sequence[str]) -> int:
             print(f"ontap-ipsec: backup: no database at {db}", file=sys.stderr)
             return 2
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, synchronous=settings.sync)
     store = Store(engine)
     try:
         if args.command == "backup":

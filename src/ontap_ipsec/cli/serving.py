@@ -6,11 +6,17 @@ settings passed on in the environment; the first start (schema, admin account,
 TLS files) has been done once, before, by the parent. A worker never outlives
 its server: should the server be killed outright (`kill -9`), the kernel ends
 the workers too, so the port and the database are free for the next start.
+
+SIGTERM (or SIGINT) stops a server gracefully under either: it stops accepting
+connections at once (every listening socket closed, the supervisor's too), lets the
+requests in flight finish for up to --shutdown-timeout seconds, then each worker's
+app closes its database (its ASGI lifespan's end) and the server exits 0.
 """
 
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import signal
 from collections.abc import Iterator
@@ -72,30 +78,60 @@ def run(app: object, settings: Settings, certfile: str | None, keyfile: str | No
 
 def _uvicorn(app: object, settings: Settings, certfile: str | None, keyfile: str | None) -> None:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    from ontap_ipsec.telemetry import logs
 
     several = settings.workers > 1
-    uvicorn.run(
+    config = uvicorn.Config(
         WORKER_APP if several else app,  # type: ignore[arg-type]
         factory=several,
         workers=settings.workers,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        access_log=settings.access_log,
+        log_config=logs.server_config(settings) or LOGGING_CONFIG,
+        access_log=False,  # the app's own access lines (--access-log), with request ids
         http="httptools",
         loop="uvloop",
         lifespan="on",
         server_header=False,
         ssl_certfile=certfile,
         ssl_keyfile=keyfile,
-        timeout_graceful_shutdown=5,
+        timeout_graceful_shutdown=settings.shutdown_timeout,  # type: ignore[arg-type]
     )
+    if several:
+        _uvicorn_workers(config)
+        return
+    # After its graceful stop uvicorn raises the signal again, to die of it: with a handler
+    # of ours in place, serve goes on instead (the strongSwan service stopped, the database
+    # closed) and exits 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
+    uvicorn.Server(config).run()
+
+
+def _uvicorn_workers(config: Any) -> None:
+    """uvicorn's supervisor, which closes its listening socket as soon as it is told to
+    stop: a new connection is refused while the workers finish their requests, rather
+    than queued on a socket that nobody accepts from."""
+    from uvicorn.supervisors import Multiprocess
+
+    class Supervisor(Multiprocess):
+        def terminate_all(self) -> None:
+            for sock in self.sockets:
+                sock.close()
+            super().terminate_all()
+
+    Supervisor(config, sockets=[config.bind_socket()]).run()
 
 
 def _granian(settings: Settings, certfile: str | None, keyfile: str | None) -> None:
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces, Loops, SSLProtocols
     from granian.log import LogLevels
+
+    from ontap_ipsec.telemetry import logs
 
     Granian(
         WORKER_APP,
@@ -108,7 +144,9 @@ def _granian(settings: Settings, certfile: str | None, keyfile: str | None) -> N
         http=HTTPModes.http1,
         websockets=False,
         log_level=LogLevels(settings.log_level.lower()),
-        log_access=settings.access_log,
+        log_dictconfig=logs.server_config(settings),
+        log_access=False,  # the app's own access lines (--access-log), with request ids
+        workers_kill_timeout=math.ceil(settings.shutdown_timeout),
         ssl_cert=Path(certfile) if certfile else None,
         ssl_key=Path(keyfile) if keyfile else None,
         ssl_protocol_min=SSLProtocols.tls12,  # as ONTAP: TLS 1.2 and 1.3

@@ -62,13 +62,13 @@ def main() -> int:
 
     die_with_server()
     settings = Settings.from_env()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
+    from ontap_ipsec.telemetry import logs
+
+    logs.configure(settings)  # the server's format: text, or JSON lines
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
-    store = Store(create_engine(settings.database_url))  # the server has migrated it
+    store = Store(create_engine(settings.database_url, synchronous=settings.sync))  # migrated
     now = lambda: datetime.now(UTC)  # noqa: E731
     ipsec_ca = IpsecCaList(store, EventBus(), now)
     # the policies' keys are sealed with the server's vault: the agent reads the same file

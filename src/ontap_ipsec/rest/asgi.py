@@ -78,11 +78,22 @@ def _strip(value: Any) -> Any:
     return value
 
 
-async def lifespan(receive: Receive, send: Send) -> None:
+async def lifespan(
+    receive: Receive,
+    send: Send,
+    started: Callable[[], None] | None = None,
+    stopping: Callable[[], None] | None = None,
+) -> None:
+    """The ASGI lifespan: `started` once the server serves the app, `stopping` when it has
+    stopped serving it (after its last request)."""
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            if started is not None:
+                started()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            if stopping is not None:
+                stopping()
             await send({"type": "lifespan.shutdown.complete"})
             return

@@ -81,13 +81,15 @@ class Response:
         return orjson.dumps(content), self.content_type or (HAL if hal else JSON)
 
 
-@dataclass
+@dataclass(slots=True)
 class Exchange:
     """The state of one request on its way through the app, kept in the ASGI scope
-    (``scope["ontap"]``): the store's version read for it, and who sent it."""
+    (``scope["ontap"]``): its id, the store's version read for it, and who sent it."""
 
+    request_id: str = ""  # X-Request-Id, the client's or made (ontap_ipsec.telemetry.observe)
     version: Any = None  # the store's version, once read (Reader.version); None: unknowable
     account: str | None = None
     role: str | None = None
     cacheable: bool = False  # a GET whose 200 may be kept by the response cache
     on_loop: bool = False  # handled on the event loop: no password hash may be computed
+    cache_hit: bool = False  # answered from the response cache

@@ -91,13 +91,14 @@ class ResponseCacheMiddleware:
         app: ASGIApp,
         cache: ResponseCache,
         version: Callable[[], Any],
-        identify: Callable[[str, Any], str | None],
+        identify: Callable[[str, Any], Any],
         max_query: int,
     ) -> None:
         self.app = app
         self.cache = cache
         self.version = version  # the store's version now, or None when unknowable
-        self.identify = identify  # the role of a credential accepted at that version
+        # the principal (.name, .role) of a credential accepted at that version, or None
+        self.identify = identify
         self.max_query = max_query
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -110,6 +111,8 @@ class ResponseCacheMiddleware:
         except Exception:  # noqa: BLE001 - the whole way through answers it
             hit, exchange, hal = None, None, False
         if hit is not None:
+            if exchange is not None:
+                exchange.cache_hit = True
             await send({"type": "http.response.start", "status": 200, "headers": hit.headers})
             body = b"" if method == "HEAD" else hit.body
             await send({"type": "http.response.body", "body": body})
@@ -142,13 +145,17 @@ class ResponseCacheMiddleware:
         version = self.version()
         if version is None:
             return None, None, False
-        exchange = Exchange(version=version)
+        exchange = scope.get("ontap") or Exchange()  # the one begun outside, if any
+        exchange.version = version
         hal = wants_hal(accept or "")
-        role = self.identify(authorization, version)
-        if role is None:
+        principal = self.identify(authorization, version)
+        if principal is None:
             return None, exchange, hal
-        key = cache_key(scope["path"], query.decode("latin-1"), hal, role)
-        return self.cache.get(key, version), exchange, hal
+        key = cache_key(scope["path"], query.decode("latin-1"), hal, principal.role)
+        found = self.cache.get(key, version)
+        if found is not None:  # the app does not see this request: who sent it, said here
+            exchange.account, exchange.role = principal.name, principal.role
+        return found, exchange, hal
 
     def _keeping(self, scope: Scope, exchange: Exchange, hal: bool, send: Send) -> Send:
         """`send`, keeping a 200 that the app marked cacheable."""

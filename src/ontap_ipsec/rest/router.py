@@ -41,6 +41,24 @@ class Router:
             return None
         return found
 
+    def template(self, path: str) -> str | None:
+        """The route of `path` as a template (`.../ca-certificates/{certificate.uuid}`,
+        `.../{uuid}/sign`), or None; raises nothing, whatever the release served."""
+        if len(path) > 1 and path.endswith("/"):
+            path = path[:-1]
+        if path in self._by_path:
+            return path
+        parent, _, last = path.rpartition("/")
+        resource = self._by_path.get(parent)
+        if resource is not None and not resource.singleton and last:
+            return resource.instance_path
+        grand, _, key = parent.rpartition("/")
+        resource = self._by_path.get(grand)
+        if resource is not None and not resource.singleton and key and last in resource.actions:
+            name = resource.actions[last].path_key or resource.key
+            return f"{resource.path}/{{{name}}}/{last}"  # as the OpenAPI document has it
+        return None
+
     def _match(self, path: str) -> Match | None:
         if len(path) > 1 and path.endswith("/"):
             path = path[:-1]

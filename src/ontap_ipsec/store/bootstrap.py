@@ -23,7 +23,7 @@ DEFAULT_CLUSTER_NAME = "cluster1"
 def open_store(settings: Settings, *, announce: Callable[[str], None] = print) -> Context:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(settings.data_dir, 0o700)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, synchronous=settings.sync)
     migrate.upgrade(engine)
     store = Store(engine)
     with store.write() as conn:

@@ -1,7 +1,10 @@
 """Engine set-up for SQLite (the embedded default) and PostgreSQL.
 
 SQLite runs in WAL mode with ``synchronous=NORMAL``: a committed write is in
-the WAL before the response leaves, so it survives the process being killed.
+the WAL before the response leaves, so it survives the process being killed (a
+power loss may take the last commits back). ``synchronous=FULL`` (`serve --sync
+full`) also syncs the WAL to the disk at every commit, so that a commit survives
+the machine going down, at the cost of one fsync per write.
 Write transactions take the write lock up front (``BEGIN IMMEDIATE``) so that a
 read-check-write sequence cannot interleave with another process's.
 """
@@ -37,7 +40,10 @@ def _sqlite_file(url: str) -> Path | None:
     return None if name in ("", ":memory:") else Path(name)
 
 
-def create_engine(url: str) -> Engine:
+SYNCHRONOUS = {"normal": "NORMAL", "full": "FULL"}
+
+
+def create_engine(url: str, *, synchronous: str = "normal") -> Engine:
     # Threads keep a connection each for prepared reads and writes (store/prepared.py):
     # past the pool's size, connections are opened as needed rather than waited for.
     if url.startswith("sqlite"):
@@ -45,19 +51,19 @@ def create_engine(url: str) -> Engine:
         if path is not None:
             private_file(path)  # the database holds password hashes and sealed keys
         engine = sa.create_engine(url, connect_args={"check_same_thread": False}, max_overflow=-1)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, SYNCHRONOUS[synchronous])
         return engine
     return sa.create_engine(url, pool_pre_ping=True, max_overflow=-1)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA busy_timeout=10000")
         cur.execute("PRAGMA case_sensitive_like=ON")
         cur.close()

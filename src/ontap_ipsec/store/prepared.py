@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -87,6 +88,9 @@ class Reader:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._held: weakref.WeakSet[_Held] = weakref.WeakSet()  # connections threads hold
+        # Told each transaction's seconds (BEGIN to COMMIT or ROLLBACK, the write lock held)
+        # and whether it committed: the metrics (ontap_ipsec.telemetry), when set.
+        self.observe_transaction: Callable[[float, bool], None] | None = None
 
     def prepare(self, key: Any, build: Callable[[], Any]) -> Prepared:
         found = self._cache.get(key)  # a plain read: safe under the GIL, no lock on hits
@@ -162,7 +166,17 @@ class Reader:
         """One write transaction on the thread's own write connection, without
         SQLAlchemy's per-transaction overhead."""
         with self.write_lock.held():
-            yield from self._transaction()
+            observe = self.observe_transaction
+            if observe is None:
+                yield from self._transaction()
+                return
+            start = time.perf_counter()
+            committed = False
+            try:
+                yield from self._transaction()
+                committed = True
+            finally:
+                observe(time.perf_counter() - start, committed)
 
     def _transaction(self) -> Iterator[Tx]:
         dbapi = self._dbapi

@@ -13,6 +13,7 @@ pays nothing for the toolkit while it is idle.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import mmap
@@ -55,6 +56,8 @@ class ToolkitStore:
         self._local = threading.local()
         self._map: mmap.mmap | None = None
         self._map_pid = 0
+        self._opened: list[tuple[int, sqlite3.Connection]] = []  # (pid, conn), every thread
+        self._opened_lock = threading.Lock()
         with self._connection() as conn:
             conn.executescript(_SCHEMA)
 
@@ -102,7 +105,20 @@ class ToolkitStore:
             conn.execute("PRAGMA synchronous=OFF")  # test state: speed over durability
             conn.execute("PRAGMA busy_timeout=5000")
             self._local.conn, self._local.pid = conn, os.getpid()
+            with self._opened_lock:
+                self._opened.append((os.getpid(), conn))
         yield conn
+
+    def close(self) -> None:
+        """Close every connection this process opened (the server is stopping); never one
+        a parent process opened before a fork."""
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+            self._local = threading.local()
+        for pid, conn in opened:
+            if pid == os.getpid():
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
