@@ -55,7 +55,9 @@ def ansible_env(home: Path) -> dict[str, str]:
     return env
 
 
-def run_playbook(server: Server, tmp_path: Path, variables: dict[str, Any]) -> Any:
+def run_playbook(
+    server: Server | None, tmp_path: Path, variables: dict[str, Any], playbook: Path = PLAYBOOK
+) -> Any:
     playbook_cmd = require_executable(Path(sys.executable).parent / "ansible-playbook", HINT)
     home = tmp_path / "home"
     home.mkdir()
@@ -63,7 +65,7 @@ def run_playbook(server: Server, tmp_path: Path, variables: dict[str, Any]) -> A
     extra = tmp_path / "vars.json"
     extra.write_text(json.dumps(variables))
     done = subprocess.run(
-        [playbook_cmd, str(PLAYBOOK), "-i", "localhost,", "-c", "local", "-e", f"@{extra}"],
+        [playbook_cmd, str(playbook), "-i", "localhost,", "-c", "local", "-e", f"@{extra}"],
         env=ansible_env(home),
         cwd=tmp_path,
         capture_output=True,

@@ -5,6 +5,7 @@ the newest release profiled."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ import pytest
 
 from tests import certs
 from tests.clients.conftest import release_server  # noqa: F401 - the fixture
-from tests.clients.test_ansible import ansible_env, results_by_task
+from tests.clients.test_ansible import results_by_task
+from tests.clients.test_ansible import run_playbook as run_ansible
 from tests.requirements import require, require_executable
 from tests.server.process import Server
 
@@ -30,30 +32,9 @@ def server(release_server: Server) -> Server:  # noqa: F811 - the imported fixtu
 
 
 def run_playbook(tmp_path: Path, variables: dict[str, Any]) -> tuple[int, Any, str]:
-    import json
-    import subprocess
-    import sys
-
-    playbook_cmd = require_executable(Path(sys.executable).parent / "ansible-playbook", HINT)
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "ansible.cfg").write_text("[defaults]\n")
-    extra = tmp_path / "vars.json"
-    extra.write_text(json.dumps(variables))
-    done = subprocess.run(
-        [playbook_cmd, str(PLAYBOOK), "-i", "localhost,", "-c", "local", "-e", f"@{extra}"],
-        env=ansible_env(home),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        stdin=subprocess.DEVNULL,
-    )
-    try:
-        report = json.loads(done.stdout)
-    except ValueError:
-        pytest.fail(f"ansible-playbook rc={done.returncode}\n{done.stdout}\n{done.stderr}")
-    return done.returncode, report, done.stderr
+    """The collection's shared runner, on this directory's playbook."""
+    require_executable(Path(sys.executable).parent / "ansible-playbook", HINT)
+    return run_ansible(None, tmp_path, variables, PLAYBOOK)  # type: ignore[no-any-return]
 
 
 def test_the_ipsec_modules_are_idempotent_and_report_refusals(
