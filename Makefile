@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CONSTRAINTS := requirements/constraints.txt
 STAMP := $(VENV)/.installed
 
-.PHONY: install bytecode serve test lint bench bench-quick clean
+.PHONY: install bytecode serve test reliability lint bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ test: bytecode
 	tests/prepare.sh
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# The reliability suite at full size (kills, concurrent writers, database restarts, a full
+# disk, schemathesis, fuzzing, abusive clients); `make test` runs it at its short size.
+reliability: bytecode
+	tests/prepare.sh
+	ONTAP_IPSEC_RELIABILITY=full $(BIN)/python -m pytest -q tests/reliability $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
