@@ -187,7 +187,7 @@ def _strongswan(r: dict[str, Any]) -> Iterator[Row]:
     yield Row(
         "strongswan",
         f"REST answer to the authority loaded (POST) or unloaded (DELETE) in a real charon, "
-        f"{s['changes']} changes, `serve --strongswan` (granian, TLS)",
+        f"{s['changes']} changes, `serve --strongswan` (its default server, TLS)",
         f"p50 {s['p50_ms']:.1f} ms, p90 {s['p90_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms "
         f"(max {s['max_ms']:.1f} ms)",
         "",
@@ -305,7 +305,7 @@ def markdown(r: dict[str, Any]) -> str:
         f"2 connections; scale: 1 connection), {settings['duration']} s per run, "
         f"best of {settings['rounds']} interleaved round(s) per figure, after a "
         f"{settings['warmup']} s warm-up. Ours is `ontap-ipsec serve` as it starts by default "
-        f"(granian, {settings.get('workers', 1)} workers, its cache of rendered GET responses "
+        f"({settings.get('server', 'granian')}, {settings.get('workers', 1)} workers, its cache of rendered GET responses "
         "on: a repeated GET of unchanged data is answered from it) unless named; every floor runs "
         "as many workers, same TLS setting. "
         "Phase times (s): " + ", ".join(f"{k} {s}" for k, s in r["phase_seconds"].items()) + ".",

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ontap_ipsec.config import default_workers
+from ontap_ipsec.config import Settings, default_workers
 
 from .constants import RESULTS
 from .context import Ctx, log
@@ -107,6 +107,7 @@ def run(quick: bool, only: Sequence[str] | None, readme: bool) -> int:
             "conns": c.conns,
             "rounds": c.rounds,
             "workers": c.workers,
+            "server": Settings().server,
         },
         commands=commands(c),
     )

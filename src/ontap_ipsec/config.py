@@ -52,7 +52,7 @@ class Settings:
     log_format: str = "text"  # or "json": one object per line (docs/operations.md)
     access_log: bool = False
     workers: int = field(default_factory=default_workers)
-    server: str = "granian"  # or "uvicorn" (bench/README.md has the measurements behind it)
+    server: str = "uvicorn"  # or "granian" (docs/fidelity.md: why uvicorn is the default)
     cache_mib: int = 16  # rendered GET responses kept while the data is unchanged; 0: none
     # strongSwan daemons whose trust store the IPsec CA list is: "SCOPE=URI" each (README)
     strongswan: tuple[str, ...] = ()

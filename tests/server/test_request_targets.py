@@ -2,9 +2,10 @@
 
 Repeated slashes (na_ontap_rest_info's next links) reach the app under both servers. Raw
 `<`, `>` and `"` in a query (NetApp's docs write `time=>2018-...` unencoded, and curl sends it
-so) are parsed as ONTAP's operators under uvicorn; granian's HTTP parser (hyper, whose URI
-rules are RFC 3986's) answers them itself with a bare 400 before the app sees the request,
-which no setting of granian 2.8.9 changes: docs/fidelity.md says so, and this pins it.
+so) are parsed as ONTAP's operators under uvicorn, the default; granian's HTTP parser (hyper,
+whose URI rules are RFC 3986's) answers them itself with a bare 400 before the app sees the
+request, which no setting of granian 2.8.9 changes: docs/fidelity.md says so, and this pins it.
+What uvicorn's parser (httptools) refuses by itself is answered in ONTAP's envelope.
 """
 
 from __future__ import annotations
@@ -99,12 +100,50 @@ def test_raw_operators(plain: Server, query: str, expected: list[str]) -> None:
 
 def test_raw_utf8_in_a_query(plain: Server) -> None:
     """curl sends a non-ASCII filter value unencoded: granian passes the UTF-8 on and it
-    filters as its %C3%A9 form does; uvicorn's parser (httptools) refuses it by itself."""
-    status, _, body = raw_get(plain, "/api/svm/svms?comment=café&fields=comment")
+    filters as its %C3%A9 form does; uvicorn's parser (httptools) refuses it by itself, in
+    ONTAP's envelope."""
+    status, headers, body = raw_get(plain, "/api/svm/svms?comment=café&fields=comment")
     if server_name(plain) == "granian":
         assert status == 200, body
         answer = json.loads(body)
         assert [r["comment"] for r in answer["records"]] == ["café"]
         assert answer["_links"]["self"]["href"] == "/api/svm/svms?comment=caf%C3%A9&fields=comment"
         return
-    assert status == 400 and b"error" not in body
+    assert_envelope_refusal(status, headers, body)
+
+
+def assert_envelope_refusal(status: int, headers: dict[str, str], body: bytes) -> None:
+    assert status == 400, body
+    assert headers["server"] == "libzapid-httpd"
+    assert headers["content-type"] == "application/hal+json"
+    assert headers["connection"] == "close"
+    assert json.loads(body) == {
+        "error": {"message": "Invalid HTTP request received.", "code": "2"}
+    }
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"BREW /api/cluster HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        b"POST /api/svm/svms HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ten\r\n\r\n",
+        b"GET /api/cluster HTTP/1.1\r\nHo st: 127.0.0.1\r\n\r\n",
+    ],
+    ids=["unknown-method", "bad-content-length", "bad-header-name"],
+)
+def test_malformed_http_under_uvicorn_gets_the_envelope(
+    plain: Server, request_bytes: bytes
+) -> None:
+    with socket.create_connection(("127.0.0.1", plain.port), timeout=10) as sock:
+        sock.sendall(request_bytes)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v for k, v in (l.split(": ", 1) for l in lines[1:] if ": " in l)}
+    status = int(lines[0].split()[1])
+    if server_name(plain) == "granian":  # its own answers, outside the envelope (fidelity.md)
+        assert 400 <= status < 500, answer
+        return
+    assert_envelope_refusal(status, headers, body)

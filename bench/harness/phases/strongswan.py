@@ -1,6 +1,6 @@
 """7: strongSwan: from the REST answer to the authority in a real charon; full reconciliations.
 
-a) `ontap-ipsec serve` as it starts (granian, its default workers, TLS) with
+a) `ontap-ipsec serve` as it starts (its default server and workers, TLS) with
    `--strongswan cluster1=unix://.../charon.vici`: for each of `changes` changes (a POST
    of a cluster-scope entry, then its DELETE, alternately), the time from the moment
    the response has been read to the moment `list-authorities` (polled without pause

@@ -92,7 +92,7 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.add_argument(
         "--server",
         choices=["uvicorn", "granian"],
-        help="the HTTP server to run the app under (default granian)",
+        help="the HTTP server to run the app under (default uvicorn)",
     )
     p.add_argument(
         "--workers",

@@ -1,4 +1,4 @@
-"""The HTTP servers `ontap-ipsec serve` can run the app under: granian or uvicorn.
+"""The HTTP servers `ontap-ipsec serve` can run the app under: uvicorn (the default) or granian.
 
 Both serve the same ASGI app. With more than one worker, or under granian (whose
 workers are always processes of their own), each worker builds its app from the
@@ -26,7 +26,7 @@ from typing import Any
 
 from ontap_ipsec.config import Settings
 
-SERVERS = ("granian", "uvicorn")
+SERVERS = ("uvicorn", "granian")
 WORKER_APP = "ontap_ipsec.cli.admin:worker_app"
 SERVER_PID_ENV = _SERVER_PID = "_ONTAP_IPSEC_SERVER_PID"
 _PR_SET_PDEATHSIG = 1
@@ -80,6 +80,7 @@ def _uvicorn(app: object, settings: Settings, certfile: str | None, keyfile: str
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
+    from ontap_ipsec.cli.uvicorn_http import EnvelopeHttpToolsProtocol
     from ontap_ipsec.telemetry import logs
 
     several = settings.workers > 1
@@ -92,7 +93,7 @@ def _uvicorn(app: object, settings: Settings, certfile: str | None, keyfile: str
         log_level=settings.log_level,
         log_config=logs.server_config(settings) or LOGGING_CONFIG,
         access_log=False,  # the app's own access lines (--access-log), with request ids
-        http="httptools",
+        http=EnvelopeHttpToolsProtocol,  # httptools, its own 400s in ONTAP's envelope
         loop="uvloop",
         lifespan="on",
         server_header=False,
