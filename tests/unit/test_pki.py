@@ -242,18 +242,26 @@ def test_signed_lifetime_is_clamped_to_the_ca_expiry(
     assert issued.not_valid_after_utc == ca_cert.not_valid_after_utc
 
 
-def test_requested_ca_constraint_is_honoured_by_an_ec_ca(now: datetime) -> None:
+def test_requested_ca_constraint_is_refused_by_an_ec_ca(now: datetime) -> None:
     ca_cert, ca_key = make_ca("p384", "EC Signing CA", slot=2)
+    with pytest.raises(DomainError) as exc:
+        sign_csr(
+            ca_cert_pem=pem(ca_cert),
+            ca_key_pem=key_pem(ca_key, "traditional"),
+            csr_pem=csr_pem(make_csr("p256", "Sub CA", slot=6, is_ca=True)),
+            not_after=now + timedelta(days=60),
+            now=now,
+        )
+    assert exc.value.code == "262185" and "CA:TRUE" in exc.value.message
     issued_pem = sign_csr(
         ca_cert_pem=pem(ca_cert),
         ca_key_pem=key_pem(ca_key, "traditional"),
-        csr_pem=csr_pem(make_csr("p256", "Sub CA", slot=6, is_ca=True)),
+        csr_pem=csr_pem(make_csr("p256", "Sub CA", slot=6, is_ca=False)),
         not_after=now + timedelta(days=60),
         now=now,
     )
     info = parse_certificate(issued_pem, now=now)
-    assert info.is_ca and info.ca == "EC Signing CA"
-    assert info.subject_alternatives == {}
+    assert not info.is_ca and info.ca == "EC Signing CA"
     _load(issued_pem).verify_directly_issued_by(ca_cert)
 
 

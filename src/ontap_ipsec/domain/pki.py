@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
-from ontap_ipsec.domain import san
+from ontap_ipsec.domain import csr_policy, san
 from ontap_ipsec.domain.errors import DomainError
 from ontap_ipsec.domain.x509 import (
     CERT_EXPIRED,
@@ -206,17 +206,6 @@ def _load_csr(csr_pem: str) -> x509.CertificateSigningRequest:
     return csr
 
 
-def _requested(
-    csr: x509.CertificateSigningRequest, kind: type[x509.ExtensionType]
-) -> x509.Extension[x509.ExtensionType] | None:
-    try:
-        return csr.extensions.get_extension_for_class(kind)
-    except x509.ExtensionNotFound:
-        return None
-    except ValueError:
-        raise _bad_csr("the requested extensions cannot be read") from None
-
-
 def sign_csr(
     *,
     ca_cert_pem: str,
@@ -263,8 +252,7 @@ def sign_csr(
     not_after = min(not_after, ca_cert.not_valid_after_utc)
     _check_lifetime(not_after, now)
 
-    san = _requested(csr, x509.SubjectAlternativeName)
-    constraints = _requested(csr, x509.BasicConstraints)
+    wanted = csr_policy.extensions(csr, public_key)  # an end-entity: csr_policy.py
     builder = (
         x509.CertificateBuilder()
         .subject_name(csr.subject)
@@ -279,14 +267,8 @@ def sign_csr(
             critical=False,
         )
     )
-    if constraints is not None:
-        builder = builder.add_extension(constraints.value, critical=constraints.critical)
-    else:
-        builder = builder.add_extension(
-            x509.BasicConstraints(ca=False, path_length=None), critical=False
-        )
-    if san is not None:
-        builder = builder.add_extension(san.value, critical=san.critical)
+    for extension, critical in wanted:
+        builder = builder.add_extension(extension, critical=critical)
     cert = builder.sign(ca_key, algorithm)
     return cert.public_bytes(Encoding.PEM).decode("ascii")
 
