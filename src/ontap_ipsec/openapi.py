@@ -71,11 +71,16 @@ def _object_schema(
     """The schema of records (`for_write` False) or of a POST/PATCH body; a POST body
     lists the fields declared `required_on_post` as required, nested where they are."""
     root: dict[str, Any] = {"type": "object", "properties": {}}
+    # A body's objects, nested ones too, take only their declared fields: any other is
+    # refused (262179), so the document says so.
+    closed = {"additionalProperties": False} if for_write else {}
     for fld in fields:
         node = root
         for part in fld.parts[:-1]:
             parent = node
-            node = node["properties"].setdefault(part, {"type": "object", "properties": {}})
+            node = node["properties"].setdefault(
+                part, {"type": "object", "properties": {}, **closed}
+            )
             if post and fld.required_on_post:
                 _require(parent, part)
         node["properties"][fld.parts[-1]] = _leaf_schema(fld, for_write=for_write)

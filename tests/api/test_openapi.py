@@ -175,3 +175,27 @@ def test_the_certificate_signing_request_is_documented(document: dict[str, Any])
     body = post["requestBody"]["content"]["application/json"]["schema"]["properties"]
     assert {"subject_name", "security_strength", "hash_function", "algorithm"} <= set(body)
     assert set(body["subject_alternatives"]["properties"]) == {"dns", "email", "ip", "uri"}
+
+
+def test_body_objects_are_closed_at_every_depth(
+    document: dict[str, Any], module_api: httpx.Client
+) -> None:
+    """Found by Schemathesis: a nested body object (`svm`, `ipspace`, `local_endpoint`)
+    allowed any property, which the server refuses (262179); the document says so now."""
+    open_objects, seen = [], []
+
+    def walk(schema: dict[str, Any], where: str) -> None:
+        if "properties" in schema:
+            seen.append(where)
+            if schema.get("additionalProperties") is not False:
+                open_objects.append(where)
+            for name, child in schema["properties"].items():
+                walk(child, f"{where}.{name}")
+
+    for path, method, op in operations(document):
+        if method in ("post", "patch") and "requestBody" in op:
+            walk(op["requestBody"]["content"]["application/json"]["schema"], f"{method} {path}")
+    assert open_objects == []
+    assert "post /api/svm/svms.ipspace" in seen  # nested objects are looked at
+    response = module_api.post("/api/svm/svms", json={"name": "vs9", "ipspace": {"x": 1}})
+    assert response.status_code == 400 and response.json()["error"]["code"] == "262179"
