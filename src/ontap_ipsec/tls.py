@@ -1,12 +1,33 @@
-"""The server's own TLS certificate: made once, self-signed, kept in the data dir."""
+"""The server's own TLS: its certificate (made once, self-signed, kept in the data dir) and
+the protocol versions and suites both HTTP servers offer."""
 
 from __future__ import annotations
 
 import ipaddress
 import os
 import socket
+import ssl
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+#: TLS 1.2's suites: an ECDHE key exchange and an AEAD cipher only (AES-GCM, ChaCha20-Poly1305),
+#: the ones rustls offers under granian; TLS 1.3's own suites are all AEAD. No CBC, no RSA key
+#: exchange, no DHE: both servers offer the same, from TLS 1.2 up, as ONTAP does.
+TLS12_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
+MINIMUM_VERSION = ssl.TLSVersion.TLSv1_2
+
+
+def harden(context: ssl.SSLContext) -> ssl.SSLContext:
+    """`context` limited to TLS 1.2 and up and to the suites above."""
+    context.minimum_version = MINIMUM_VERSION
+    context.set_ciphers(TLS12_CIPHERS)
+    return context
+
+
+def uvicorn_context(config: object, default: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
+    """uvicorn's `ssl_context_factory`: its context (the certificate and key), hardened."""
+    return harden(default())
 
 
 def ensure_self_signed(directory: Path) -> tuple[Path, Path]:

@@ -82,6 +82,7 @@ def _uvicorn(app: object, settings: Settings, certfile: str | None, keyfile: str
 
     from ontap_ipsec.cli.uvicorn_http import EnvelopeHttpToolsProtocol
     from ontap_ipsec.telemetry import logs
+    from ontap_ipsec.tls import uvicorn_context
 
     several = settings.workers > 1
     config = uvicorn.Config(
@@ -99,6 +100,7 @@ def _uvicorn(app: object, settings: Settings, certfile: str | None, keyfile: str
         server_header=False,
         ssl_certfile=certfile,
         ssl_keyfile=keyfile,
+        ssl_context_factory=uvicorn_context if certfile else None,  # tls.py: as granian's
         timeout_graceful_shutdown=settings.shutdown_timeout,  # type: ignore[arg-type]
     )
     if several:
@@ -150,7 +152,7 @@ def _granian(settings: Settings, certfile: str | None, keyfile: str | None) -> N
         workers_kill_timeout=math.ceil(settings.shutdown_timeout),
         ssl_cert=Path(certfile) if certfile else None,
         ssl_key=Path(keyfile) if keyfile else None,
-        ssl_protocol_min=SSLProtocols.tls12,  # as ONTAP: TLS 1.2 and 1.3
+        ssl_protocol_min=SSLProtocols.tls12,  # as ONTAP: TLS 1.2 and 1.3, AEAD suites (tls.py)
     ).serve()
 
 
