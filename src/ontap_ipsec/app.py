@@ -26,13 +26,14 @@ from ontap_ipsec.config import Settings
 from ontap_ipsec.control import routes as control
 from ontap_ipsec.domain.errors import DomainError
 from ontap_ipsec.resources import all_resources
-from ontap_ipsec.rest import errors
+from ontap_ipsec.rest import access, errors
 from ontap_ipsec.rest.asgi import Receive, Scope, Send, lifespan, read_body, send_response
 from ontap_ipsec.rest.context import Context
 from ontap_ipsec.rest.errors import OntapError
 from ontap_ipsec.rest.http import Exchange, Request, Response, query_text
 from ontap_ipsec.rest.response_cache import ResponseCache, ResponseCacheMiddleware
 from ontap_ipsec.rest.router import Router
+from ontap_ipsec.store import visibility
 from ontap_ipsec.store.bootstrap import open_store
 from ontap_ipsec.store.errors import BadData, Conflict, Unavailable
 from ontap_ipsec.telemetry import shared_dir
@@ -150,8 +151,8 @@ class OntapApp:
             self._console = Console(self)
         return self._console
 
-    def _principal(self, authorization: str, version: Any) -> Any:
-        return self.authenticator.remembered(authorization, version)
+    def _principal(self, authorization: str, version: Any, hint: Any = None) -> Any:
+        return self.authenticator.remembered(authorization, version, hint)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         exchange: Exchange = scope.get("ontap") or Exchange()
@@ -279,12 +280,14 @@ class OntapApp:
             if not _json_is_empty_object(body):
                 raise _body_not_allowed()
             body = b""
-        if method != "GET" and exchange.role == "readonly":
-            raise OntapError(403, errors.PERMISSION_DENIED, "not authorized for that command")
+        granted = access.grant(self.ctx, exchange.principal, request.headers)
+        access.check(granted, match, method)
         exchange.cacheable = (
             method == "GET" and exchange.version is not None and not match.resource.live
         )
-        return handler(self.ctx, _with(request, body, match.params))
+        with visibility.active(granted.visibility):  # what every read and scope honours
+            access.require_visible(self.ctx, granted, match, method)
+            return handler(self.ctx, _with(request, body, match.params))
 
     def _control(self, request: Request, exchange: Exchange) -> Response:
         """/_ontap-ipsec/: outside ONTAP's API, authenticated as it is, never cached."""
@@ -323,6 +326,7 @@ class OntapApp:
             request.headers.get("authorization"),
             exchange.version,
             may_hash=not exchange.on_loop,
+            hint=access.hint(request.headers),
         )
         if principal is None:
             raise OntapError(
@@ -333,6 +337,8 @@ class OntapApp:
             )
         exchange.account = principal.name
         exchange.role = principal.role
+        exchange.principal = principal
+        exchange.audience = access.audience(principal, access.hint(request.headers))
 
     def _docs(self, request: Request) -> Response:
         if request.method not in ("GET", "HEAD"):

@@ -11,70 +11,86 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
+import json
 import secrets
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ontap_ipsec.domain.passwords import (
+    generate_password,
+    hash_password,
+    stand_in_hash,
+    verify_password,
+)
 from ontap_ipsec.store.prepared import Reader, Version
-from ontap_ipsec.store.tables import accounts
+from ontap_ipsec.store.tables import CLUSTER_SCOPE, accounts, svms
 
-ROLES = ("admin", "readonly")
-_N, _R, _P = 2**14, 8, 1
+__all__ = ["generate_password", "hash_password", "verify_password"]
+
+ROLES = ("admin", "readonly")  # of the accounts `ontap-ipsec passwd` sets
 _CACHE_SIZE = 1024
-
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    enc = base64.b64encode
-    return f"scrypt${_N}${_R}${_P}${enc(salt).decode()}${enc(digest).decode()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt_b64, digest_b64 = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        salt = base64.b64decode(salt_b64)
-        expected = base64.b64decode(digest_b64)
-        digest = hashlib.scrypt(
-            password.encode(),
-            salt=salt,
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(expected),
-            maxmem=64 * 1024 * 1024,
-        )
-    except (ValueError, binascii.Error):
-        return False
-    return hmac.compare_digest(digest, expected)
-
-
-_STAND_IN: list[str] = []  # a hash no password matches, made on first need
-
-
-def _stand_in_hash() -> str:
-    """What an unknown or locked account's check verifies against, so that it costs what
-    a known account's does: how long a refusal takes says nothing of the name."""
-    if not _STAND_IN:
-        _STAND_IN.append(hash_password(secrets.token_urlsafe(24)))
-    return _STAND_IN[0]
-
-
-def generate_password() -> str:
-    return secrets.token_urlsafe(12)
+_stand_in_hash = stand_in_hash  # the name the tests have known it by
 
 
 @dataclass(frozen=True)
 class Principal:
+    """An authenticated account: its name, role and owner (the cluster, or an SVM)."""
+
     name: str
     role: str
+    scope_key: str = CLUSTER_SCOPE  # "cluster" or the owning SVM's uuid
+    svm_name: str | None = None
+
+    @property
+    def svm_uuid(self) -> str | None:
+        return None if self.scope_key == CLUSTER_SCOPE else self.scope_key
+
+
+# The server's own accounts' applications: REST and the console by password (0009).
+_LEGACY_APPLICATIONS = [
+    {
+        "application": a,
+        "authentication_methods": ["password"],
+        "second_authentication_method": "none",
+    }
+    for a in ("http", "console")
+]
+_LEGACY = _LEGACY_APPLICATIONS
+
+
+def logs_in_over_http(applications: str | None) -> bool:
+    """Whether an account's applications let it call the REST API with a password."""
+    try:
+        tuples = json.loads(applications) if applications else _LEGACY
+    except ValueError:
+        return False
+    return any(
+        isinstance(t, dict)
+        and t.get("application") == "http"
+        and "password" in (t.get("authentication_methods") or ())
+        for t in tuples
+    )
+
+
+def choose(rows: Sequence[Any], hint: tuple[str, str] | None) -> Any:
+    """The account a login name means among the accounts of that name (scope_key, SVM name,
+    ...): the one of the SVM the request names (`X-Dot-SVM-Name`/`-UUID`, standing for
+    the SVM's management interface) if it has one, else the cluster's, else the only one;
+    None when several SVMs have it and nothing says which (docs/fidelity.md)."""
+    if hint is not None:
+        name, uuid = hint
+        for row in rows:
+            if row[0] != CLUSTER_SCOPE and (row[1] == name if name else row[0] == uuid):
+                return row
+    for row in rows:
+        if row[0] == CLUSTER_SCOPE:
+            return row
+    return rows[0] if len(rows) == 1 else None
 
 
 def parse_basic(header: str | None) -> tuple[str, str] | None:
@@ -130,14 +146,17 @@ class Authenticator:
         version: Version | None = None,
         *,
         may_hash: bool = True,
+        hint: tuple[str, str] | None = None,
     ) -> Principal | None:
         """The principal `header` authenticates, or None. With `may_hash` False, a check
-        that needs a password hash raises :class:`WouldHash` instead of computing it."""
+        that needs a password hash raises :class:`WouldHash` instead of computing it.
+        `hint` is the SVM the request names (name, uuid), which picks among accounts of
+        one name in several SVMs."""
         if not header:
             return None
         if version is None:
-            return self._check(reader, header, may_hash)
-        seen = self._digest(header)
+            return self._check(reader, header, may_hash, hint)
+        seen = self._digest(header, hint)
         accepted = self._accepted.get(seen)
         if accepted is not None and (accepted.epoch, accepted.data) == version:
             return accepted.principal
@@ -147,17 +166,19 @@ class Authenticator:
                 version.epoch, version.data, accounts, accepted.principal
             )
             return accepted.principal
-        principal = self._check(reader, header, may_hash)
+        principal = self._check(reader, header, may_hash, hint)
         if principal is not None:
             self._accepted[seen] = _Accepted(version.epoch, version.data, accounts, principal)
             if len(self._accepted) > _CACHE_SIZE:
                 self._accepted.popitem(last=False)
         return principal
 
-    def remembered(self, header: str, version: Version) -> Principal | None:
+    def remembered(
+        self, header: str, version: Version, hint: tuple[str, str] | None = None
+    ) -> Principal | None:
         """The principal of a credential accepted with nothing committed since; else None
         (the caller then goes through :meth:`authenticate`). Reads nothing."""
-        accepted = self._accepted.get(self._digest(header))
+        accepted = self._accepted.get(self._digest(header, hint))
         if accepted is not None and (accepted.epoch, accepted.data) == version:
             return accepted.principal
         return None
@@ -167,26 +188,36 @@ class Authenticator:
             f"{user}\0{password}".encode(), key=self._key, digest_size=32
         ).digest()
 
-    def _digest(self, header: str) -> bytes:
-        return hashlib.blake2b(header.encode(), key=self._key, digest_size=32).digest()
+    def _digest(self, header: str, hint: tuple[str, str] | None = None) -> bytes:
+        text = header if hint is None else f"{header}\0{hint[0]}\0{hint[1]}"
+        return hashlib.blake2b(text.encode(), key=self._key, digest_size=32).digest()
 
-    def _check(self, reader: Reader, header: str, may_hash: bool = True) -> Principal | None:
+    def _check(
+        self,
+        reader: Reader,
+        header: str,
+        may_hash: bool = True,
+        hint: tuple[str, str] | None = None,
+    ) -> Principal | None:
         creds = parse_basic(header)
         if creds is None:
             return None
         user, password = creds
         prepared = reader.prepare("account", _account_select)
-        rows = reader.fetch(prepared, {"name": user})
-        if not rows or rows[0][2]:  # unknown or locked: refused at a known account's cost
+        row = choose(reader.fetch(prepared, {"name": user}), hint)
+        if row is None or row[4] or row[2] is None or not logs_in_over_http(row[5]):
+            # unknown, ambiguous, locked, without a password or without REST access:
+            # refused at a known account's cost
             if not may_hash:
                 raise WouldHash
             verify_password(password, _stand_in_hash())
             return None
-        stored, role, _locked = rows[0]
-        token = self._token(user, password)
+        scope_key, svm_name, stored, role = row[0], row[1], row[2], row[3]
+        principal = Principal(user, role, scope_key, svm_name)
+        token = self._token(f"{scope_key}/{user}", password)
         if self._verified.get(token) == stored:
             self._verified.move_to_end(token)
-            return Principal(user, role)
+            return principal
         if not may_hash:
             raise WouldHash
         if not verify_password(password, stored):
@@ -194,22 +225,36 @@ class Authenticator:
         self._verified[token] = stored
         if len(self._verified) > _CACHE_SIZE:
             self._verified.popitem(last=False)
-        return Principal(user, role)
+        return principal
 
 
 def _account_select() -> sa.Select[Any]:
-    return sa.select(accounts.c.password_hash, accounts.c.role, accounts.c.locked).where(
-        accounts.c.name == sa.bindparam("name", value=None)
+    a = accounts.c
+    return (
+        sa.select(a.scope_key, svms.c.name, a.password_hash, a.role, a.locked, a.applications)
+        .select_from(accounts.outerjoin(svms, a.svm_uuid == svms.c.uuid))
+        .where(a.name == sa.bindparam("name", value=None))
+        .order_by(a.scope_key)
     )
 
 
 def set_password(conn: Connection, name: str, password: str, role: str = "admin") -> None:
-    """Create the account or change its password (and role)."""
+    """Create the cluster account or change its password (and role)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     hashed = hash_password(password)
     updated = conn.execute(
-        accounts.update().where(accounts.c.name == name).values(password_hash=hashed, role=role)
+        accounts.update()
+        .where(accounts.c.name == name, accounts.c.scope_key == CLUSTER_SCOPE)
+        .values(password_hash=hashed, role=role)
     )
     if updated.rowcount == 0:
-        conn.execute(accounts.insert().values(name=name, password_hash=hashed, role=role))
+        conn.execute(
+            accounts.insert().values(
+                scope_key=CLUSTER_SCOPE,
+                name=name,
+                password_hash=hashed,
+                role=role,
+                applications=json.dumps(_LEGACY_APPLICATIONS),
+            )
+        )

@@ -13,6 +13,7 @@ _TYPES = {
     "integer": {"type": "integer"},
     "boolean": {"type": "boolean"},
     "datetime": {"type": "string"},  # the field's format says date-time where NetApp's does
+    "object": {"type": "object"},
 }
 _HREF = {"type": "object", "properties": {"href": {"type": "string"}}}
 _SELF_LINKS = {"type": "object", "properties": {"self": _HREF}}
@@ -226,14 +227,13 @@ def document(resources: list[Resource]) -> dict[str, Any]:
             }
             params: list[dict[str, Any]] = []
             if scope == "instance":
-                params.append(
-                    _param(
-                        res.key or "key",
-                        {"type": "string"},
-                        f"The {res.key} of the record.",
-                        "path",
-                    )
-                )
+                names = [res.key or "key"]
+                if res.key_path is not None:  # "{owner.uuid}/{name}": one parameter each
+                    names = [part.strip("{}") for part in res.key_path.split("/")]
+                params += [
+                    _param(name, {"type": "string"}, f"The {name} of the record.", "path")
+                    for name in names
+                ]
             if method == "GET" and scope == "collection" and not res.singleton:
                 params += _control_params("list") + _filter_params(res)
                 op["responses"]["200"] = _responses("OK", collection_schema)

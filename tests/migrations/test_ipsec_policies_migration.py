@@ -140,7 +140,7 @@ def _downgrade_and_upgrade(url: str) -> None:
         assert not names & {"ipsec_policies", "ipsec_config"}
         assert migrate.current_revision(engine) == "0007"
         migrate.upgrade(engine)
-        assert migrate.current_revision(engine) == migrate.HEAD == "0008"
+        assert migrate.current_revision(engine) == migrate.HEAD
     finally:
         engine.dispose()
 

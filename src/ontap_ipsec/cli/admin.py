@@ -266,7 +266,9 @@ def worker_app() -> object:
 
 
 def passwd(args: argparse.Namespace) -> int:
-    from ontap_ipsec import auth
+    from ontap_ipsec.domain.backends.accounts import Accounts
+    from ontap_ipsec.domain.errors import DomainError
+    from ontap_ipsec.domain.events import EventBus
     from ontap_ipsec.store import migrate
     from ontap_ipsec.store.engine import Store, create_engine
 
@@ -283,8 +285,14 @@ def passwd(args: argparse.Namespace) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database_url)
     migrate.upgrade(engine)
-    with Store(engine).write() as conn:
-        auth.set_password(conn, args.account, password, role=args.role)
+    store = Store(engine)
+    try:
+        Accounts(store, EventBus()).set_server_password(args.account, password, args.role)
+    except (ValueError, DomainError) as exc:
+        print(f"ontap-ipsec: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    finally:
+        store.dispose()
     print(f"ontap-ipsec: password of '{args.account}' set")
     return 0
 

@@ -86,7 +86,7 @@ class Sessions:
         if not rows:
             return None
         stored, role, locked = rows[0]
-        return None if locked else (hash_tag(stored), str(role))
+        return None if locked or stored is None else (hash_tag(stored), str(role))
 
     def start(self, user: str, secret: str, tag: str, role: str) -> Session:
         now = time.time()
@@ -150,5 +150,6 @@ class Sessions:
 
 def _account_select() -> sa.Select[Any]:
     return sa.select(accounts.c.password_hash, accounts.c.role, accounts.c.locked).where(
-        accounts.c.name == sa.bindparam("name", value=None)
+        accounts.c.name == sa.bindparam("name", value=None),
+        accounts.c.scope_key == "cluster",  # the console is the cluster's accounts'
     )

@@ -153,6 +153,38 @@ class IpsecConfigModified:
     cause: str = "request"  # "request" or "reset"
 
 
+@dataclass(frozen=True)
+class AccountRecord:
+    """What an event says of an account: never its password nor its hash."""
+
+    scope_key: str  # the owning SVM's uuid, or "cluster"
+    svm_uuid: str | None
+    svm_name: str | None
+    name: str
+    role: str
+    locked: bool
+    comment: str | None
+    applications: tuple[tuple[str, tuple[str, ...], str], ...]  # (app, methods, second)
+
+
+@dataclass(frozen=True)
+class AccountCreated:
+    account: AccountRecord
+
+
+@dataclass(frozen=True)
+class AccountModified:
+    old: AccountRecord
+    new: AccountRecord
+    password_changed: bool = False
+
+
+@dataclass(frozen=True)
+class AccountDeleted:
+    account: AccountRecord
+    cause: str = "request"  # "request", "svm_deleted" or "reset"
+
+
 Event = (
     IpsecCaAdded
     | IpsecCaRemoved
@@ -166,6 +198,9 @@ Event = (
     | IpsecPolicyModified
     | IpsecPolicyDeleted
     | IpsecConfigModified
+    | AccountCreated
+    | AccountModified
+    | AccountDeleted
 )
 Subscriber = Callable[[Event], Any]
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ontap_ipsec.domain import errors
 from ontap_ipsec.domain.errors import DomainError
 from ontap_ipsec.store import svms as svm_rows
+from ontap_ipsec.store import visibility
 from ontap_ipsec.store.prepared import Tx
 from ontap_ipsec.store.tables import CLUSTER_SCOPE
 
@@ -42,9 +43,14 @@ CLUSTER = Scope(None, None)
 
 
 def resolve(tx: Tx, ref: ScopeRef) -> Scope:
-    """The scope `ref` names; an SVM named must exist, and `scope` must agree."""
+    """The scope `ref` names; an SVM named must exist, and `scope` must agree. A request
+    in an SVM's context (an SVM account, or tunnelling) names that SVM when it names
+    none, and another SVM is answered as one that does not exist (nothing leaks)."""
     name, uuid = ref.svm_name, ref.svm_uuid
     scope = CLUSTER
+    seen = visibility.current()
+    if seen.restricted and name is None and uuid is None:
+        scope = Scope(seen.svm_uuid, seen.svm_name)
     if name is not None or uuid is not None:
         row = tx.first(
             svm_rows.by_reference(uuid is not None, name is not None),
@@ -53,6 +59,8 @@ def resolve(tx: Tx, ref: ScopeRef) -> Scope:
                 "name": name,
             },
         )
+        if row is not None and seen.restricted and row[0] != seen.svm_uuid:
+            row = None  # said as of an SVM that is not there
         if row is None:
             if name is not None and uuid is not None:
                 raise DomainError(
@@ -81,3 +89,11 @@ def key_named(store: Store, vserver: str) -> str | None:
         return CLUSTER_SCOPE
     row = store.first(svm_rows.by_reference(False, True), {"name": vserver, "uuid": None})
     return None if row is None else str(row[0])
+
+
+def svm_named(store: Store, name: str | None, uuid: str | None) -> tuple[str, str] | None:
+    """(uuid, name) of the SVM named by name, uuid or both (they must agree), or None."""
+    row = store.first(
+        svm_rows.by_reference(uuid is not None, name is not None), {"uuid": uuid, "name": name}
+    )
+    return None if row is None else (str(row[0]), str(row[1]))

@@ -7,6 +7,8 @@ from ontap_ipsec.rest.resource import Resource
 
 def all_resources() -> list[Resource]:
     from ontap_ipsec.resources import (
+        accounts,
+        authentication_password,
         certificate_signing_request,
         certificates,
         cluster,
@@ -14,6 +16,7 @@ def all_resources() -> list[Resource]:
         ipsec_config,
         ipsec_policies,
         jobs,
+        roles,
         security_associations,
         svms,
     )
@@ -28,4 +31,7 @@ def all_resources() -> list[Resource]:
         ipsec_config.resource,
         ipsec_policies.resource,
         security_associations.resource,
+        accounts.resource,
+        roles.resource,
+        authentication_password.resource,
     ]

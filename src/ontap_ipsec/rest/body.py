@@ -147,6 +147,10 @@ def coerce(fld: Field, value: Any) -> Any:
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         raise errors.invalid_body_value(fld.name, value)
+    if fld.type == "array" and fld.items == "object":  # judged by the rules of its backend
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise errors.invalid_body_value(fld.name, value, "an array of objects was expected")
+        return value
     if fld.type == "array":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise errors.invalid_body_value(fld.name, value, "an array of strings was expected")

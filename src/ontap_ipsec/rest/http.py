@@ -90,6 +90,8 @@ class Exchange:
     version: Any = None  # the store's version, once read (Reader.version); None: unknowable
     account: str | None = None
     role: str | None = None
+    principal: Any = None  # the account (ontap_ipsec.auth.Principal), once authenticated
+    audience: Any = None  # what its answers depend on (rest/access.py): the cache's key
     cacheable: bool = False  # a GET whose 200 may be kept by the response cache
     on_loop: bool = False  # handled on the event loop: no password hash may be computed
     cache_hit: bool = False  # answered from the response cache

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ontap_ipsec.rest.context import Context
     from ontap_ipsec.rest.http import Request, Response
 
-FieldType = Literal["string", "integer", "boolean", "datetime", "array"]
+FieldType = Literal["string", "integer", "boolean", "datetime", "array", "object"]
 Access = Literal["get", "post", "patch"]
 
 _MISSING: Any = object()
@@ -142,6 +142,10 @@ class Resource:
     # Its records come from outside the database (a daemon): read in a thread, since the
     # daemon may be slow to answer, and never cached, since they change without us.
     live: bool = False
+    # An instance path of several segments ("{owner.uuid}/{name}"): the key field then
+    # holds them joined by "/" (a hidden field of the view), and the router takes as
+    # many segments.
+    key_path: str | None = None
 
     def __post_init__(self) -> None:
         if self.view is not None:
@@ -160,7 +164,13 @@ class Resource:
 
     @property
     def instance_path(self) -> str:
+        if self.key_path is not None:
+            return f"{self.path}/{self.key_path}"
         return f"{self.path}/{{{self.key}}}"
+
+    @property
+    def key_segments(self) -> int:
+        return 1 if self.key_path is None else self.key_path.count("/") + 1
 
     def instance_href(self, key_value: str) -> str:
         return f"{self.path}/{key_value}"

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from ontap_ipsec.rest.access import audience, raw_hint
 from ontap_ipsec.rest.http import Exchange, wants_hal
 
 Scope = MutableMapping[str, Any]
@@ -78,9 +79,11 @@ class ResponseCache:
                 self.size -= len(evicted.body)
 
 
-def cache_key(path: str, query: str, hal: bool, role: str | None) -> tuple[Any, ...]:
-    """What a kept GET is found under: everything its answer depends on besides the data."""
-    return (path, query, hal, role)
+def cache_key(path: str, query: str, hal: bool, audience: Any) -> tuple[Any, ...]:
+    """What a kept GET is found under: everything its answer depends on besides the data,
+    the caller's role and visibility among it (rest/access.py: an SVM account's answers
+    are its own; a cluster account tunnelling into an SVM has that SVM's)."""
+    return (path, query, hal, audience)
 
 
 class ResponseCacheMiddleware:
@@ -91,13 +94,14 @@ class ResponseCacheMiddleware:
         app: ASGIApp,
         cache: ResponseCache,
         version: Callable[[], Any],
-        identify: Callable[[str, Any], Any],
+        identify: Callable[[str, Any, Any], Any],
         max_query: int,
     ) -> None:
         self.app = app
         self.cache = cache
         self.version = version  # the store's version now, or None when unknowable
-        # the principal (.name, .role) of a credential accepted at that version, or None
+        # the principal of a credential (and the SVM its request names) accepted at that
+        # version, or None
         self.identify = identify
         self.max_query = max_query
 
@@ -148,10 +152,11 @@ class ResponseCacheMiddleware:
         exchange = scope.get("ontap") or Exchange()  # the one begun outside, if any
         exchange.version = version
         hal = wants_hal(accept or "")
-        principal = self.identify(authorization, version)
+        named = raw_hint(scope["headers"])
+        principal = self.identify(authorization, version, named)
         if principal is None:
             return None, exchange, hal
-        key = cache_key(scope["path"], query.decode("latin-1"), hal, principal.role)
+        key = cache_key(scope["path"], query.decode("latin-1"), hal, audience(principal, named))
         found = self.cache.get(key, version)
         if found is not None:  # the app does not see this request: who sent it, said here
             exchange.account, exchange.role = principal.name, principal.role
@@ -167,9 +172,9 @@ class ResponseCacheMiddleware:
                     started["headers"] = message["headers"]
             elif message.get("more_body", False):
                 started.clear()  # a streamed body is not kept
-            elif "headers" in started:
+            elif "headers" in started and exchange.audience is not None:
                 key = cache_key(
-                    scope["path"], scope["query_string"].decode("latin-1"), hal, exchange.role
+                    scope["path"], scope["query_string"].decode("latin-1"), hal, exchange.audience
                 )
                 self.cache.put(key, exchange.version, message.get("body", b""), started["headers"])
             await send(message)

@@ -54,6 +54,8 @@ class Router:
             return resource.instance_path
         grand, _, key = parent.rpartition("/")
         resource = self._by_path.get(grand)
+        if resource is not None and resource.key_segments == 2 and key and last:
+            return resource.instance_path
         if resource is not None and not resource.singleton and key and last in resource.actions:
             name = resource.actions[last].path_key or resource.key
             return f"{resource.path}/{{{name}}}/{last}"  # as the OpenAPI document has it
@@ -68,9 +70,13 @@ class Router:
         parent, _, last = path.rpartition("/")
         resource = self._by_path.get(parent)
         if resource is not None and not resource.singleton and last:
+            if resource.key_segments == 2:  # half a key names nothing
+                raise OntapError(404, "4", "entry doesn't exist", target=resource.key)
             return Match(resource, "instance", {"key": last})
         grand, _, key = parent.rpartition("/")
         resource = self._by_path.get(grand)
+        if resource is not None and resource.key_segments == 2 and key and last:
+            return Match(resource, "instance", {"key": f"{key}/{last}"})
         if resource is not None and not resource.singleton and key:
             if last in resource.actions:
                 return Match(resource, f"action:{last}", {"key": key})

@@ -105,6 +105,7 @@ class Snapshot:
 
 def _view() -> Any:
     from ontap_ipsec.store.views import View
+    from ontap_ipsec.store.visibility import svm_param
 
     t = security_associations
     return View(
@@ -138,6 +139,7 @@ def _view() -> Any:
             "ipsec.outbound.bytes": t.c.out_bytes,
             "ipsec.outbound.packets": t.c.out_packets,
         },
+        svm_visible=lambda _account: t.c.svm_uuid == svm_param(),
     )
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql import util as sa_util
 
 from ontap_ipsec.store import compile as sqlc
+from ontap_ipsec.store import visibility as vis
 
 if TYPE_CHECKING:
     from ontap_ipsec.rest.query import Filter
@@ -82,10 +83,28 @@ class Page:
     following: Sequence[Any] | None  # the first row of the next page, if there is one
 
 
+def _seen(plan: sqlc.Plan) -> vis.Visibility:
+    """The request's visibility (store/visibility.py), its values bound into `plan`."""
+    seen = vis.current()
+    if seen.restricted:
+        plan.values.update(seen.values())
+    return seen
+
+
+def _where(resource: Resource, shape: Any, seen: vis.Visibility) -> Any:
+    where = sqlc.build_where(resource, shape)
+    if seen.restricted:
+        where = sa.and_(where, vis.condition(resource.view, seen))
+    return where
+
+
 def count(store: Store, resource: Resource, filters: Sequence[Filter]) -> int:
     plan = sqlc.Plan()
     shape = sqlc.plan_filters(resource, filters, plan)
-    prepared = store.prepare(("count", resource.name, shape), lambda: count_select(resource, shape))
+    seen = _seen(plan)
+    prepared = store.prepare(
+        ("count", resource.name, shape, seen.shape), lambda: count_select(resource, shape, seen)
+    )
     return int(store.rows(prepared, plan.values)[0][0])
 
 
@@ -103,21 +122,23 @@ def page(
     shape = sqlc.plan_filters(resource, filters, plan)
     cursor = sqlc.plan_cursor(keys, start, plan) if start else None
     order = tuple((f.name, d) for f, d in keys)
+    seen = _seen(plan)
 
     def build() -> Any:
-        stmt = columns.select().where(sqlc.build_where(resource, shape))
+        stmt = columns.select().where(_where(resource, shape, seen))
         if cursor is not None:
             stmt = stmt.where(sqlc.build_cursor(keys, cursor))
         return stmt.order_by(*sqlc.order_clauses(keys, resource.key)).limit(_limit())
 
-    prepared = store.prepare(("list", resource.name, columns.key, shape, order, cursor), build)
+    key = ("list", resource.name, columns.key, shape, order, cursor, seen.shape)
+    prepared = store.prepare(key, build)
     plan.values["limit"] = limit + 1
     rows = store.rows(prepared, plan.values)
     return Page(rows[:limit], rows[limit] if len(rows) > limit else None)
 
 
-def count_select(resource: Resource, shape: Any) -> Any:
-    where = sqlc.build_where(resource, shape)
+def count_select(resource: Resource, shape: Any, seen: vis.Visibility = vis.EVERYTHING) -> Any:
+    where = _where(resource, shape, seen)
     table = resource.table
     # A LEFT OUTER JOIN to a unique key adds no rows: when no filter reads the
     # joined table, count the base table alone.
@@ -136,14 +157,19 @@ def one(
 ) -> Any:
     """The row of one record by key (or the singleton's), or None."""
 
+    plan = sqlc.Plan()
+    seen = _seen(plan)
+
     def build() -> Any:
         stmt = columns.select()
         if resource.key is not None:
             stmt = stmt.where(resource.key_field().column == sa.bindparam("key", value=None))
+        if seen.restricted:
+            stmt = stmt.where(vis.condition(resource.view, seen))
         return stmt.limit(_limit())
 
-    prepared = store.prepare(("one", resource.name, columns.key), build)
-    values = {"key": key_value, "limit": 1}
+    prepared = store.prepare(("one", resource.name, columns.key, seen.shape), build)
+    values = {"key": key_value, "limit": 1, **plan.values}
     rows = tx.rows(prepared, values) if tx is not None else store.rows(prepared, values)
     return rows[0] if rows else None
 
@@ -155,15 +181,16 @@ def matching_keys(
     plan = sqlc.Plan()
     shape = sqlc.plan_filters(resource, filters, plan)
     key = resource.key_field()
+    seen = _seen(plan)
 
     def build() -> Any:
         stmt = sa.select(key.column.label("k"))
         if resource.table is not None:
             stmt = stmt.select_from(resource.table)
-        stmt = stmt.where(sqlc.build_where(resource, shape)).order_by(key.column)
+        stmt = stmt.where(_where(resource, shape, seen)).order_by(key.column)
         return stmt.limit(_limit()) if limit else stmt
 
-    prepared = store.prepare(("keys", resource.name, shape, bool(limit)), build)
+    prepared = store.prepare(("keys", resource.name, shape, bool(limit), seen.shape), build)
     if limit:
         plan.values["limit"] = limit
     return [row[0] for row in store.rows(prepared, plan.values)]

@@ -51,13 +51,34 @@ cluster = sa.Table(
     sa.CheckConstraint("id = 1", name="ck_cluster_single_row"),
 )
 
+# An account is owned by the cluster (scope_key "cluster") or by an SVM (its uuid), and
+# named uniquely within its owner, as ONTAP keys them (/api/security/accounts/{owner}/{name};
+# migration 0009). An SVM's accounts go with it. No password hash: no password login.
 accounts = sa.Table(
     "accounts",
     metadata,
+    sa.Column("scope_key", varchar(36), primary_key=True, server_default=CLUSTER_SCOPE),
     sa.Column("name", varchar(64), primary_key=True),
-    sa.Column("password_hash", varchar(255), nullable=False),
+    sa.Column(
+        "svm_uuid",
+        varchar(36),
+        sa.ForeignKey("svms.uuid", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("password_hash", varchar(255), nullable=True),
     sa.Column("role", varchar(32), nullable=False),
     sa.Column("locked", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("comment", varchar(255), nullable=True),
+    # JSON: [{"application", "authentication_methods": [...], "second_authentication_method"}]
+    sa.Column("applications", text(), nullable=True),
+    # "server": made by the server (the first admin, `ontap-ipsec passwd`); "api": by
+    # POST /api/security/accounts, which the pytest plugin's reset removes again
+    sa.Column("origin", varchar(8), nullable=False, server_default="server"),
+    sa.CheckConstraint(
+        f"scope_key = COALESCE(svm_uuid, '{CLUSTER_SCOPE}')", name="ck_accounts_scope_key"
+    ),
+    info={"owned_by_svm": True},
 )
 
 # One row: bumped by database triggers (migration 0003) on every change to `accounts`,

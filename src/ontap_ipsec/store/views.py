@@ -14,8 +14,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ontap_ipsec.store.roles import ROLES as _roles
 from ontap_ipsec.store.tables import (
     CLUSTER_SCOPE,
+    accounts,
     certificate_sans,
     certificates,
     cluster,
@@ -25,6 +27,7 @@ from ontap_ipsec.store.tables import (
     jobs,
     svms,
 )
+from ontap_ipsec.store.visibility import account_param, svm_param
 
 Exists = Callable[[Callable[[Any], Any]], Any]
 
@@ -37,6 +40,10 @@ class View:
     table: Any  # the FROM clause records are read from
     columns: dict[str, Any]  # field name -> column or SQL expression
     exists: dict[str, Exists] = field(default_factory=dict)  # array fields, by element
+    # What an SVM's caller sees of it (store/visibility.py): a condition, given whether
+    # the caller is an SVM account (True) or a cluster account tunnelling (False); None:
+    # objects of the cluster only, which no SVM's caller sees.
+    svm_visible: Callable[[bool], Any] | None = None
 
     def bind(self, declared: list[Any]) -> list[Any]:
         """The declared fields with their storage; a stored field the view lacks is an
@@ -80,6 +87,8 @@ CLUSTER = View(
         "contact": cluster.c.contact,
         "location": cluster.c.location,
     },
+
+    svm_visible=lambda _account: sa.true(),
 )
 
 SVMS = View(
@@ -97,6 +106,8 @@ SVMS = View(
         "snapshot_policy.name": svms.c.snapshot_policy_name,
         "snapshot_policy.uuid": svms.c.snapshot_policy_uuid,
     },
+
+    svm_visible=lambda _account: svms.c.uuid == svm_param(),
 )
 
 JOBS = View(
@@ -118,6 +129,8 @@ JOBS = View(
         ),
         "error.message": sa.case((jobs.c.state == "failure", jobs.c.message), else_=sa.null()),
     },
+
+    svm_visible=lambda _account: jobs.c.svm_uuid == svm_param(),
 )
 
 SAN_KINDS = ("dns", "email", "ip", "uri")
@@ -158,6 +171,7 @@ CERTIFICATES = View(
         "public_certificate": _c.public_certificate,
     },
     exists={f"subject_alternatives.{k}": _san_exists(k) for k in SAN_KINDS},
+    svm_visible=lambda _account: _c.scope_key == svm_param(),
 )
 
 _i = ipsec_ca_certificates.c
@@ -170,6 +184,7 @@ IPSEC_CA_CERTIFICATES = View(
         "svm.name": svms.c.name,
         "svm.uuid": svms.c.uuid,
     },
+    svm_visible=lambda _account: _i.scope_key == svm_param(),
 )
 
 IPSEC_CONFIG = View(
@@ -214,4 +229,51 @@ IPSEC_POLICIES = View(
         "remote_identity": _p.remote_identity,
         "ppk.identity": _p.ppk_identity,
     },
+
+    svm_visible=lambda _account: _p.scope_key == svm_param(),
+)
+
+_a = accounts.c
+_owner_uuid = sa.func.coalesce(_a.svm_uuid, cluster.c.uuid)
+
+
+def _own_accounts(account: bool) -> Any:
+    """An SVM account sees its own account only; a cluster account tunnelling into the SVM,
+    every account of the SVM."""
+    mine = _a.scope_key == svm_param()
+    return sa.and_(mine, _a.name == account_param()) if account else mine
+
+
+ACCOUNTS = View(
+    "accounts",
+    accounts.join(cluster, sa.true()).outerjoin(svms, _a.svm_uuid == svms.c.uuid),
+    {
+        "key": _owner_uuid + "/" + _a.name,  # the instance path's {owner.uuid}/{name}
+        "name": _a.name,
+        "owner.uuid": _owner_uuid,
+        "owner.name": sa.func.coalesce(svms.c.name, cluster.c.name),
+        "scope": _scope_of(accounts),
+        "role.name": _a.role,
+        "locked": _a.locked,
+        "comment": _a.comment,
+        "applications": _a.applications,
+        "owner_svm": _a.svm_uuid,  # hidden: the owner's link, for an SVM owner only
+        "role_key": _owner_uuid + "/" + _a.role,  # hidden: the role's link
+    },
+    svm_visible=_own_accounts,
+)
+
+ROLES = View(
+    "roles",
+    _roles,
+    {
+        "key": _roles.c.owner_uuid + "/" + _roles.c.name,
+        "name": _roles.c.name,
+        "owner.uuid": _roles.c.owner_uuid,
+        "owner.name": _roles.c.owner_name,
+        "scope": _roles.c.scope,
+        "privileges": _roles.c.privileges,
+        "owner_svm": sa.case((_roles.c.scope == "svm", _roles.c.owner_uuid), else_=sa.null()),
+    },
+    svm_visible=lambda _account: _roles.c.owner_uuid == svm_param(),
 )

@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ontap_ipsec.domain import events
+from ontap_ipsec.domain.backends.accounts import Accounts
+from ontap_ipsec.domain.backends.accounts import record as account_record
 from ontap_ipsec.domain.backends.certificates import Certificates, certificate_record
 from ontap_ipsec.domain.backends.cluster import Cluster
 from ontap_ipsec.domain.backends.ipsec_ca import IpsecCaList, entry
@@ -23,6 +25,7 @@ from ontap_ipsec.domain.backends.ipsec_policies import IpsecPolicies, policy_rec
 from ontap_ipsec.domain.backends.jobs import Jobs
 from ontap_ipsec.domain.backends.svms import Svms, record
 from ontap_ipsec.domain.events import Event, EventBus
+from ontap_ipsec.store import accounts as account_rows
 from ontap_ipsec.store import certificates as cert_rows
 from ontap_ipsec.store import cluster as cluster_rows
 from ontap_ipsec.store import ipsec_ca as ipsec_rows
@@ -58,6 +61,7 @@ class Backends:
         self.jobs = Jobs(store, bus, now)
         self.svms = Svms(store, bus, now, self.jobs)
         self.cluster = Cluster(store, bus, now)
+        self.accounts = Accounts(store, bus)
         self._vault = vault
         self._state: State | None = None
 
@@ -72,8 +76,10 @@ class Backends:
         return self._state
 
     def reset(self) -> None:
-        """Empty the state (SVMs, certificates, the IPsec list and policies, jobs) in one
-        transaction; the cluster and the accounts stay. Each object removed is an event, as
+        """Empty the state (SVMs, certificates, the IPsec list and policies, jobs, the
+        accounts made through the API and the SVMs' accounts) in one transaction; the
+        cluster and the server's own accounts (the first admin, `ontap-ipsec passwd`'s)
+        stay. Each object removed is an event, as
         if it had been deleted, so that subscribers converge. The cluster's contact and
         location are unset again; its name stays. The IPsec configuration is a new
         cluster's again (an event if it was not)."""
@@ -96,7 +102,12 @@ class Backends:
                     events.CertificateDeleted(certificate_record(r), "reset")
                     for r in tx.rows(cert_rows.ALL, {})
                 ]
+                gone += [
+                    events.AccountDeleted(account_record(r), "reset")
+                    for r in tx.rows(account_rows.FROM_API, {})
+                ]
                 gone += [events.SvmDeleted(record(r), "reset") for r in tx.rows(svm_rows.ALL, {})]
+            tx.run(account_rows.DELETE_FROM_API, {})
             for statement in reset_rows.EMPTIED:
                 tx.run(statement, {})
             tx.run(policy_rows.RESET_CONFIG, {})

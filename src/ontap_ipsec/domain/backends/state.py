@@ -147,7 +147,7 @@ class State:
 
 # values the rules allow, beyond their column's type
 _ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
-    ("accounts", "role"): ("admin", "readonly"),
+    ("accounts", "role"): ("admin", "readonly", "vsadmin", "vsadmin-readonly"),
     ("svms", "state"): ("running", "stopped", "starting", "stopping", "deleting", "initializing"),
     ("certificates", "type"): kinds.TYPES,
     ("jobs", "state"): ("success", "failure"),  # a pending job is not state
@@ -164,6 +164,8 @@ def _check_values(checked: dict[str, list[tuple[int, dict[str, Any]]]]) -> None:
             if values.get(name) not in allowed:
                 raise doc.bad(line, f'{section}: "{name}" must be one of {", ".join(allowed)}')
     for line, account in checked[rows.ACCOUNTS.name]:
+        if account.get("password_hash") is None:  # an account without a password
+            continue
         found = _HASH.match(account["password_hash"])
         if not found or not (2**10 <= int(found[1]) <= 2**20 and int(found[2]) <= 32):
             raise doc.bad(line, 'accounts: "password_hash" is not a scrypt hash of this server')

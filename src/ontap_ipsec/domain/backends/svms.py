@@ -22,6 +22,7 @@ from ontap_ipsec.domain.clock import naive_utc
 from ontap_ipsec.domain.errors import DomainError
 from ontap_ipsec.domain.events import Event, EventBus, SvmRecord
 from ontap_ipsec.domain.languages import LANGUAGES
+from ontap_ipsec.store import accounts as account_rows
 from ontap_ipsec.store import certificates as cert_rows
 from ontap_ipsec.store import ipsec_ca as ipsec_rows
 from ontap_ipsec.store import ipsec_policies as policy_rows
@@ -259,6 +260,7 @@ def _apply_delete(tx: Tx, payload: dict[str, Any]) -> list[Event]:
 
 def owned_by(tx: Tx, svm_uuid: str, cause: str = "svm_deleted") -> list[Event]:
     """The removal events of everything an SVM owns, in the order it goes."""
+    from ontap_ipsec.domain.backends.accounts import record as account_record
     from ontap_ipsec.domain.backends.certificates import certificate_record
     from ontap_ipsec.domain.backends.ipsec_policies import policy_record
 
@@ -273,6 +275,10 @@ def owned_by(tx: Tx, svm_uuid: str, cause: str = "svm_deleted") -> list[Event]:
     out += [
         events.CertificateDeleted(certificate_record(row), cause)
         for row in tx.rows(cert_rows.OF_SVM, {"svm": svm_uuid})
+    ]
+    out += [
+        events.AccountDeleted(account_record(row), cause)
+        for row in tx.rows(account_rows.OF_SVM, {"svm": svm_uuid})
     ]
     return out
 
