@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 TOTAL = size(20_000, 1_000_000)
-BUILT = 4
-MUTANTS = 9
+BUILT = 2
+MUTANTS = 49
 TARGETS = body_targets()
 STRATEGIES = {label: inputs.body_bytes(res) for label, res, _op in TARGETS}
 
