@@ -35,7 +35,7 @@ from ontap_ipsec.rest.response_cache import ResponseCache, ResponseCacheMiddlewa
 from ontap_ipsec.rest.router import Router
 from ontap_ipsec.store import visibility
 from ontap_ipsec.store.bootstrap import open_store
-from ontap_ipsec.store.errors import BadData, Conflict, Unavailable
+from ontap_ipsec.store.errors import BadData, Conflict, Full, Unavailable
 from ontap_ipsec.telemetry import shared_dir
 from ontap_ipsec.telemetry.observe import Observed
 from ontap_ipsec.telemetry.recorder import Recorder
@@ -236,6 +236,16 @@ class OntapApp:
                 )
             return _error_response(
                 OntapError(400, errors.INVALID_VALUE, "A value is invalid for its field.")
+            )
+        except Full:
+            log.warning("database full: %s %s refused", request.method, request.path)
+            return _error_response(
+                OntapError(
+                    507,
+                    "7",
+                    "The database has no room left to store the change, which was not made. "
+                    "Free space for the server's database, then retry.",
+                )
             )
         except Unavailable:
             return self._unavailable(request)

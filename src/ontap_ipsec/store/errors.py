@@ -1,7 +1,7 @@
 """What the store reports when the database says no: no HTTP, no driver types.
 
 Backends catch :class:`Conflict` to tell a lost race from a rule they checked;
-the application maps all three to ONTAP's envelope in one place.
+the application maps them all to ONTAP's envelope in one place.
 """
 
 from __future__ import annotations
@@ -17,6 +17,12 @@ class Conflict(StoreError):
 
 class Unavailable(StoreError):
     """The database could not be reached or was busy past its timeout: retryable."""
+
+
+class Full(Unavailable):
+    """The database has no room left to write (SQLite's file system is full, SQLITE_FULL;
+    PostgreSQL's disk_full): nothing was written; writes work again once there is room.
+    An Unavailable, so that the connection is replaced as after any failed write."""
 
 
 class BadData(StoreError):

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, NoReturn
 
 from sqlalchemy.engine import Engine
 
-from ontap_ipsec.store.errors import BadData, Conflict, Unavailable
+from ontap_ipsec.store.errors import BadData, Conflict, Full, Unavailable
 from ontap_ipsec.store.write_lock import NoLock
 
 _CACHE_SIZE = 512
@@ -327,6 +327,8 @@ def _translated(dbapi: Any, exc: Exception) -> Exception | None:
         return Conflict(str(exc))
     if isinstance(exc, dbapi.DataError):
         return BadData(str(exc))
+    if _full(exc):
+        return Full(str(exc))
     if isinstance(exc, dbapi.OperationalError):
         text = str(exc)
         # SQLite reports some refusals of the statement itself as operational errors.
@@ -336,6 +338,17 @@ def _translated(dbapi: Any, exc: Exception) -> Exception | None:
     if isinstance(exc, dbapi.InterfaceError | dbapi.InternalError):
         return Unavailable(str(exc))
     return None  # a programming error: a bug, not the request's
+
+
+_SQLITE_FULL = 13  # "database or disk is full"
+_PG_DISK_FULL = "53100"  # disk_full: "could not extend file ...: No space left on device"
+
+
+def _full(exc: Exception) -> bool:
+    """Whether the database refused a write for want of room (sqlite3 and psycopg)."""
+    if getattr(exc, "sqlite_errorcode", None) == _SQLITE_FULL:
+        return True
+    return getattr(exc, "sqlstate", None) == _PG_DISK_FULL
 
 
 def _rows(driver: Any, sql: str, params: Any) -> Sequence[Any]:
