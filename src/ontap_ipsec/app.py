@@ -20,14 +20,14 @@ from typing import Any
 
 import orjson
 
-from ontap_ipsec import versions
+from ontap_ipsec import intake, versions
 from ontap_ipsec.auth import Authenticator, WouldHash
 from ontap_ipsec.config import Settings
 from ontap_ipsec.control import routes as control
 from ontap_ipsec.domain.errors import DomainError
 from ontap_ipsec.resources import all_resources
 from ontap_ipsec.rest import access, errors
-from ontap_ipsec.rest.asgi import Receive, Scope, Send, lifespan, read_body, send_response
+from ontap_ipsec.rest.asgi import Receive, Scope, Send, lifespan, send_response
 from ontap_ipsec.rest.context import Context
 from ontap_ipsec.rest.errors import OntapError
 from ontap_ipsec.rest.http import Exchange, Request, Response, query_text
@@ -73,6 +73,8 @@ class OntapApp:
         self._driver_operational = ctx.store.engine.dialect.loaded_dbapi.OperationalError
         self._writers = ThreadPoolExecutor(_WRITER_THREADS, thread_name_prefix="ontap-write")
         self._verifiers = ThreadPoolExecutor(_VERIFIER_THREADS, thread_name_prefix="ontap-auth")
+        self.verifiers = self._verifiers  # the password checks of intake.refusal too
+        self._body_timeout = ctx.settings.body_timeout
         weakref.finalize(self, self._verifiers.shutdown, wait=False)
         # An app dropped without close() (a test's) does not leave its threads behind.
         weakref.finalize(self, self._writers.shutdown, wait=False)
@@ -159,21 +161,20 @@ class OntapApp:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         if len(headers) < len(scope["headers"]) and _credentials(scope["headers"]) > 1:
             headers["authorization"] = ""  # two credentials: neither is taken
-        # HTTP/1.1: a request with neither header has no body; nothing to wait for.
-        body, too_large = b"", False
-        if "content-length" in headers or "transfer-encoding" in headers:
-            body, too_large = await read_body(receive, MAX_BODY)
         request = Request(
             method=scope["method"],
             path=scope["path"],
             query_string=query_text(scope["query_string"]),
             headers=headers,
-            body=body,
         )
-        if too_large:
-            response = _error_response(
-                OntapError(413, errors.INVALID, f"The request body exceeds {MAX_BODY} bytes.")
-            )
+        refused = None
+        if intake.has_body(headers):  # credentials first, then the body within its deadline
+            refused = await intake.refusal(self, request, exchange)
+            if refused is None:
+                body, refused = await intake.body(receive, MAX_BODY, self._body_timeout)
+                request = _with(request, body, {})
+        if refused is not None:
+            response = refused
         elif request.method not in _INLINE:
             response = await self._write(request, exchange)
         elif self._live and request.path.startswith(self._live):
@@ -331,11 +332,15 @@ class OntapApp:
         )
 
     def _authenticate(self, request: Request, exchange: Exchange) -> None:
+        self.authenticate(request, exchange, may_hash=not exchange.on_loop)
+
+    def authenticate(self, request: Request, exchange: Exchange, may_hash: bool = True) -> None:
+        """The exchange's account and role from the request's credentials, else a 401."""
         principal = self.authenticator.authenticate(
             self.ctx.store.reader,
             request.headers.get("authorization"),
             exchange.version,
-            may_hash=not exchange.on_loop,
+            may_hash=may_hash,
             hint=access.hint(request.headers),
         )
         if principal is None:

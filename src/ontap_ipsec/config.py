@@ -64,6 +64,13 @@ class Settings:
     metrics_public: bool = False  # GET /metrics without credentials
     shutdown_timeout: float = 30.0  # seconds in-flight requests are given after SIGTERM
     sync: str = "normal"  # SQLite's synchronous: "normal" or "full" (README, Configuration)
+    # Abusive clients (docs/operations.md, "Limits"): a request body must arrive whole, and a
+    # response the client stops reading must move again, within body_timeout; a connection
+    # must send a request's headers (and finish its TLS handshake) within header_timeout; at
+    # most max_connections open at once, shared among the workers.
+    body_timeout: float = 10.0
+    header_timeout: float = 10.0
+    max_connections: int = 4096
 
     def __post_init__(self) -> None:
         if self.data_dir == Path():
@@ -88,6 +95,15 @@ class Settings:
                 f"--shutdown-timeout must be a positive number of seconds, not "
                 f"{self.shutdown_timeout!r}"
             )
+        for name in ("body_timeout", "header_timeout"):
+            if not 0 < getattr(self, name) < 86400:  # NaN and infinity too
+                flag = "--" + name.replace("_", "-")
+                raise ValueError(
+                    f"{flag} must be a number of seconds above 0 and below a day, not "
+                    f"{getattr(self, name)!r}"
+                )
+        if self.max_connections < 1:
+            raise ValueError(f"--max-connections must be at least 1, not {self.max_connections}")
         if not self.strongswan_resync > 0:
             raise ValueError(
                 f"--strongswan-resync must be a positive number of seconds, not "
@@ -144,12 +160,12 @@ class Settings:
 
 
 def _convert(name: str, raw: str) -> object:
-    if name in ("port", "workers", "cache_mib"):
+    if name in ("port", "workers", "cache_mib", "max_connections"):
         return int(raw)
     if name in ("no_tls", "access_log", "strongswan_terminate_on_remove", "no_control_api",
                 "journal", "metrics_public"):
         return raw.strip().lower() in ("1", "true", "yes", "on")
-    if name in ("strongswan_resync", "shutdown_timeout"):
+    if name in ("strongswan_resync", "shutdown_timeout", "body_timeout", "header_timeout"):
         try:
             return float(raw)
         except ValueError:

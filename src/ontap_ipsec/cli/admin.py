@@ -84,6 +84,27 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="after SIGTERM, seconds the requests in flight are given to finish (default 30)",
     )
     p.add_argument(
+        "--body-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="a request body must arrive whole within it (else 408 and the connection "
+        "closes), and a response the client stops reading is cut after it (default 10)",
+    )
+    p.add_argument(
+        "--header-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="a connection must finish its TLS handshake, and send a request's headers, each "
+        "within it, else it is closed (default 10)",
+    )
+    p.add_argument(
+        "--max-connections",
+        type=int,
+        metavar="N",
+        help="connections served at once, shared among the workers; past it a request is "
+        "answered 503 in ONTAP's envelope (default 4096)",
+    )
+    p.add_argument(
         "--sync",
         choices=["normal", "full"],
         help="SQLite's synchronous setting: normal (default; a commit survives the process "
@@ -172,6 +193,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "access_log",
             "metrics_public",
             "shutdown_timeout",
+            "body_timeout",
+            "header_timeout",
+            "max_connections",
             "sync",
             "server",
             "workers",

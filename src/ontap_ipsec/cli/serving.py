@@ -67,6 +67,7 @@ def strongswan(app: Any, settings: Settings) -> Iterator[None]:
 
 
 def run(app: object, settings: Settings, certfile: str | None, keyfile: str | None) -> None:
+    raise_open_files(settings)
     if settings.server == "granian" or settings.workers > 1:
         os.environ.update(settings.to_env())
         os.environ[_SERVER_PID] = str(os.getpid())
@@ -80,11 +81,16 @@ def _uvicorn(app: object, settings: Settings, certfile: str | None, keyfile: str
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
-    from ontap_ipsec.cli.uvicorn_http import EnvelopeHttpToolsProtocol
+    from ontap_ipsec.cli import uvicorn_limits
     from ontap_ipsec.telemetry import logs
     from ontap_ipsec.tls import uvicorn_context
 
     several = settings.workers > 1
+    limits = uvicorn_limits.Limits(
+        header_timeout=settings.header_timeout,
+        stall_timeout=settings.body_timeout,
+        max_connections=per_worker(settings),
+    )
     config = uvicorn.Config(
         WORKER_APP if several else app,  # type: ignore[arg-type]
         factory=several,
@@ -94,8 +100,10 @@ def _uvicorn(app: object, settings: Settings, certfile: str | None, keyfile: str
         log_level=settings.log_level,
         log_config=logs.server_config(settings) or LOGGING_CONFIG,
         access_log=False,  # the app's own access lines (--access-log), with request ids
-        http=EnvelopeHttpToolsProtocol,  # httptools, its own 400s in ONTAP's envelope
-        loop="uvloop",
+        # httptools, its own 400s in ONTAP's envelope, and the limits of uvicorn_limits
+        http=uvicorn_limits.protocol(limits),  # type: ignore[arg-type]
+        loop=uvicorn_limits.loop_factory(settings.header_timeout),  # type: ignore[arg-type]
+        backlog=min(settings.max_connections, 4096),
         lifespan="on",
         server_header=False,
         ssl_certfile=certfile,
@@ -129,9 +137,28 @@ def _uvicorn_workers(config: Any) -> None:
     Supervisor(config, sockets=[config.bind_socket()]).run()
 
 
+def per_worker(settings: Settings) -> int:
+    """Each worker's share of --max-connections."""
+    return max(1, math.ceil(settings.max_connections / settings.workers))
+
+
+def raise_open_files(settings: Settings) -> None:
+    """The soft limit of open files raised towards the hard one, so that the connections
+    --max-connections allows (and the database's files) can be opened."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = settings.max_connections + 256
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        if target > soft:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
 def _granian(settings: Settings, certfile: str | None, keyfile: str | None) -> None:
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces, Loops, SSLProtocols
+    from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
     from ontap_ipsec.telemetry import logs
@@ -145,6 +172,14 @@ def _granian(settings: Settings, certfile: str | None, keyfile: str | None) -> N
         workers=settings.workers,
         loop=Loops.uvloop,
         http=HTTPModes.http1,
+        # granian's own bounds: a request's head within --header-timeout (hyper's header read
+        # timeout), at most --max-connections waiting to be accepted and, per worker, its
+        # share of them being answered at once (backpressure: the others wait their turn)
+        http1_settings=HTTP1Settings(
+            header_read_timeout=min(60_000, max(1, round(settings.header_timeout * 1000)))
+        ),
+        backlog=max(128, min(settings.max_connections, 4096)),
+        backpressure=per_worker(settings),
         websockets=False,
         log_level=LogLevels(settings.log_level.lower()),
         log_dictconfig=logs.server_config(settings),

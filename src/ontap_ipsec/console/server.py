@@ -8,6 +8,7 @@ error page with ONTAP's message and code.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -82,9 +83,15 @@ class Console:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            request = await PageRequest.read(scope, receive)
+            async with asyncio.timeout(self.app.ctx.settings.body_timeout):
+                request = await PageRequest.read(scope, receive)
         except FormTooLarge:
             await self.plain(413, "The form is larger than 1 MiB.").send(send)
+            return
+        except TimeoutError:  # a form trickled in: the connection goes (intake.py)
+            page = self.plain(408, "The form was not received in time.")
+            page.headers.append(("connection", "close"))
+            await page.send(send)
             return
         try:
             page = await self.handle(request)
