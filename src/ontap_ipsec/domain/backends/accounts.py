@@ -219,16 +219,16 @@ class Accounts:
         with self.store.transaction() as tx:
             owner, row = self._one(tx, owner_uuid, name)
             gone = record(row)
+            if self._last_admin(tx, gone):
+                raise DomainError(
+                    LAST_ADMIN, "Last unlocked account that has an admin role cannot be deleted."
+                )
             caller = visibility.current().caller
             if caller is not None and caller[:2] == (owner.scope_key, name):
                 raise DomainError(
                     errors.INVALID,
                     "An account cannot delete itself: delete it as another admin.",
                     target="name",
-                )
-            if self._last_admin(tx, gone):
-                raise DomainError(
-                    LAST_ADMIN, "Last unlocked account that has an admin role cannot be deleted."
                 )
             tx.run(rows.DELETE, {"scope": owner.scope_key, "name": name})
         self.bus.publish([events.AccountDeleted(gone)])
@@ -241,9 +241,8 @@ class Accounts:
         account's for a cluster admin. The owner may be left out for one's own account."""
         seen = visibility.current()
         caller = seen.caller
-        if isinstance(password, str):  # hashed outside the write lock
-            check_policy(name, password)
-        hashed = hash_password(password) if isinstance(password, str) else None
+        # hashed outside the write lock; the rules are applied once the caller may set it
+        hashed = hash_password(password) if isinstance(password, str) and password else None
         with self.store.transaction() as tx:
             if (
                 owner_name is None
