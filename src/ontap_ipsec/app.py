@@ -36,6 +36,7 @@ from ontap_ipsec.rest.router import Router
 from ontap_ipsec.store import visibility
 from ontap_ipsec.store.bootstrap import open_store
 from ontap_ipsec.store.errors import BadData, Conflict, Full, Unavailable
+from ontap_ipsec.store.retry import retried
 from ontap_ipsec.telemetry import shared_dir
 from ontap_ipsec.telemetry.observe import Observed
 from ontap_ipsec.telemetry.recorder import Recorder
@@ -216,7 +217,7 @@ class OntapApp:
 
     def _handle(self, request: Request, exchange: Exchange) -> Response:
         try:
-            return self._dispatch(request, exchange)
+            return retried(self.ctx.store.reader, lambda: self._dispatch(request, exchange))
         except WouldHash:
             raise  # checked again off the event loop (_serve)
         except OntapError as exc:

@@ -25,6 +25,11 @@ class Full(Unavailable):
     An Unavailable, so that the connection is replaced as after any failed write."""
 
 
+class Deadlock(Unavailable):
+    """PostgreSQL rolled this transaction back to break a deadlock with another one (or a
+    serialization failure): nothing of it was written, so running it again is safe."""
+
+
 class BadData(StoreError):
     """The database refused a value (out of its integer range, an invalid byte), or a
     statement too large for it (`too_large`: thousands of alternatives in one filter)."""

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, NoReturn
 
 from sqlalchemy.engine import Engine
 
-from ontap_ipsec.store.errors import BadData, Conflict, Full, Unavailable
+from ontap_ipsec.store.errors import BadData, Conflict, Deadlock, Full, Unavailable
 from ontap_ipsec.store.write_lock import NoLock
 
 _CACHE_SIZE = 512
@@ -192,6 +192,7 @@ class Reader:
                 raw.commit()
             except dbapi.Error as exc:
                 _raise_translated(dbapi, exc)
+            self._local.commits = self.commits() + 1
         except BaseException as exc:
             try:
                 raw.rollback()
@@ -200,6 +201,11 @@ class Reader:
             if isinstance(exc, Unavailable):
                 self._drop("writes")
             raise
+
+    def commits(self) -> int:
+        """How many transactions this thread has committed (to tell whether a request
+        that failed had already changed something)."""
+        return int(self._local.__dict__.get("commits", 0))
 
     @property
     def _dbapi(self) -> Any:
@@ -329,6 +335,8 @@ def _translated(dbapi: Any, exc: Exception) -> Exception | None:
         return BadData(str(exc))
     if _full(exc):
         return Full(str(exc))
+    if getattr(exc, "sqlstate", None) in _PG_ROLLED_BACK:
+        return Deadlock(str(exc))
     if isinstance(exc, dbapi.OperationalError):
         text = str(exc)
         # SQLite reports some refusals of the statement itself as operational errors.
@@ -342,6 +350,7 @@ def _translated(dbapi: Any, exc: Exception) -> Exception | None:
 
 _SQLITE_FULL = 13  # "database or disk is full"
 _PG_DISK_FULL = "53100"  # disk_full: "could not extend file ...: No space left on device"
+_PG_ROLLED_BACK = ("40P01", "40001")  # deadlock_detected, serialization_failure
 
 
 def _full(exc: Exception) -> bool:
