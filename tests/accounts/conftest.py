@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from ontap_ipsec.app import OntapApp
+from ontap_ipsec.auth import Authenticator
 from ontap_ipsec.inprocess import client as inprocess_client
 from tests.accounts.helpers import make_account
 from tests.conftest import ADMIN_PASSWORD, AUTH, fresh_app
@@ -71,5 +72,8 @@ def build(app: OntapApp) -> World:
 @pytest.fixture
 def world(template_data_dir: Path, tmp_path: Path) -> Iterator[World]:
     application = fresh_app(template_data_dir, tmp_path)
+    # its own: the suite's shared one remembers accounts of other tests' databases, whose
+    # SVM accounts have the same names but other owners
+    application.authenticator = Authenticator()
     yield build(application)
     application.ctx.store.dispose()
