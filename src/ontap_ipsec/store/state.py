@@ -31,7 +31,7 @@ class Section:
 
 
 CLUSTER = Section("cluster", t.cluster, ("id",), ("id",))
-ACCOUNTS = Section("accounts", t.accounts, ("name",))
+ACCOUNTS = Section("accounts", t.accounts, ("scope_key", "name"))
 SVMS = Section("svms", t.svms, ("name",))
 CERTIFICATES = Section("certificates", t.certificates, ("scope_key", "name"))
 IPSEC = Section("ipsec_ca_certificates", t.ipsec_ca_certificates, ("certificate_uuid",))
@@ -73,6 +73,10 @@ def replace_all(
     :class:`Refused` names a row the database refuses; nothing is changed then."""
     with store.write() as conn:
         before = {s.name: _select(conn, s) for s in SECTIONS}
+        if not accounts:  # kept: but an SVM's accounts go with it (its SVM is replaced)
+            conn.execute(t.accounts.delete().where(t.accounts.c.svm_uuid.is_not(None)))
+        else:
+            conn.execute(t.accounts.delete())
         for table in (
             t.ipsec_policies,  # a policy holds its certificate
             t.ipsec_ca_certificates,
@@ -84,9 +88,8 @@ def replace_all(
         conn.execute(t.jobs.delete().where(t.jobs.c.state.in_(ENDED)))
         conn.execute(t.cluster.update().values(**rows["cluster"][0]))
         conn.execute(t.ipsec_config.update().values(**rows["ipsec_config"][0]))
-        if accounts:
-            conn.execute(t.accounts.delete())
-        for section in (ACCOUNTS, SVMS, CERTIFICATES, IPSEC, POLICIES, JOBS):
+        # an SVM's accounts after their SVM
+        for section in (SVMS, ACCOUNTS, CERTIFICATES, IPSEC, POLICIES, JOBS):
             if section is ACCOUNTS and not accounts:
                 continue
             for index, row in enumerate(rows[section.name]):
