@@ -322,6 +322,7 @@ class OntapApp:
             if exchange.version is None:
                 exchange.version = self.ctx.store.version()
             self._authenticate(request, exchange)
+            access.cluster_only(exchange.principal)
         from ontap_ipsec.telemetry import metrics  # prometheus_client: on the first scrape
 
         return Response(200, metrics.render(self.ctx, self.recorder), {}, metrics.CONTENT_TYPE)

@@ -186,3 +186,10 @@ def test_svm2_account_sees_svm2_only_and_admin_tunnels_each(world: World) -> Non
     with client(world.app, auth=AUTH) as admin:
         record = admin.get(where, params={"fields": "svm.name,scope"}).json()
         assert record["svm"]["name"] == "svm2" and record["scope"] == "svm"
+
+
+def test_metrics_which_span_every_svm_are_for_cluster_accounts(world: World) -> None:
+    with world.client("vs1") as vs1, world.client("ro") as ro:
+        refused = vs1.get("/metrics")
+        assert refused.status_code == 403 and "svm2" not in refused.text
+        assert ro.get("/metrics").status_code == 200

@@ -106,3 +106,10 @@ def _own(principal: Any, named: tuple[str, str]) -> bool:
 def _no_such_svm(named: tuple[str, str]) -> OntapError:
     shown = named[0] or named[1]
     return OntapError(400, errors.INVALID, f'SVM "{shown}" does not exist')
+
+
+def cluster_only(principal: Any) -> None:
+    """What spans every SVM (GET /metrics: the IPsec CA list per scope) is the cluster's
+    accounts' to read: an SVM account is refused (403), as for any other path it lacks."""
+    if principal is not None and principal.svm_uuid is not None:
+        raise OntapError(403, errors.PERMISSION_DENIED, "not authorized for that command")
