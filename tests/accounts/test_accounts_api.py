@@ -326,7 +326,7 @@ def test_delete_and_the_last_admin(app: OntapApp, api: httpx.Client) -> None:
         assert ops2.patch(second, json={"locked": True}).status_code == 400
         assert_error(ops2.delete(second), 400, "5636098", last)
         assert_error(ops2.delete(admin), 404, "4", "entry doesn't exist", "name")
-        assert_error(ops2.get(f"{ACCOUNTS}/{uuid}"), 404, "4", "entry doesn't exist", "key")
+        assert_error(ops2.get(f"{ACCOUNTS}/{uuid}"), 404, "4", "entry doesn't exist", "name")
 
 
 def test_events_say_what_changed_and_never_the_password(api: httpx.Client, app: OntapApp) -> None:

@@ -71,7 +71,7 @@ class Router:
         resource = self._by_path.get(parent)
         if resource is not None and not resource.singleton and last:
             if resource.key_segments == 2:  # half a key names nothing
-                raise OntapError(404, "4", "entry doesn't exist", target=resource.key)
+                raise OntapError(404, "4", "entry doesn't exist", target=resource.not_found_target)
             return Match(resource, "instance", {"key": last})
         grand, _, key = parent.rpartition("/")
         resource = self._by_path.get(grand)
