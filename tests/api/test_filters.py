@@ -317,3 +317,26 @@ def test_bad_boolean_filter_value_on_a_fixed_value_field_is_400_code_262197(
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "262197"
     assert response.json()["error"]["target"] == "cifs.allowed"
+
+
+def test_every_operator_on_every_stored_field_answers_on_both_backends(any_app: OntapApp) -> None:
+    """Found by the reliability fuzz: `public_certificate=null..null` was a 500 on
+    PostgreSQL, its bound values rendered `$1::VARCHAR COLLATE "C"`, which PostgreSQL
+    refuses in a BETWEEN. Every operator on every stored free-text field of every collection."""
+    from ontap_ipsec.resources import all_resources
+
+    failed, checked = [], 0
+    for resource in all_resources():
+        if ("collection", "GET") not in resource.handlers or resource.live or resource.singleton:
+            continue
+        for fld in resource.fields:
+            if not (fld.stored and fld.gettable and fld.type == "string" and fld.enum is None):
+                continue
+            for value in ("a..b", "<a", ">=a", "!a", "a*", "a|b", "null"):
+                target = f"{resource.path}?{fld.name}={value}"
+                response = raw_request(any_app, "GET", target)
+                if response.status_code != 200:
+                    failed.append((target, response.status_code))
+                checked += 1
+    assert failed == []
+    assert checked > 100

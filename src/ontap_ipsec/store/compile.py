@@ -42,7 +42,19 @@ class Plan:
 
 def _bind(name: str, fld: Field) -> Any:
     col_type = fld.column.type if fld.column is not None else sa.String()
-    return sa.bindparam(name, value=None, type_=col_type)
+    return sa.bindparam(name, value=None, type_=_bind_type(col_type))
+
+
+def _bind_type(col_type: Any) -> Any:
+    """The type a bound value is given: the column's, but text without its collation.
+
+    PostgreSQL's text columns are `COLLATE "C"` (tables.py); a value bound with that type
+    is rendered `$1::VARCHAR COLLATE "C"`, which PostgreSQL's grammar refuses as a bound
+    of BETWEEN. The column's own collation decides the comparison either way.
+    """
+    if isinstance(col_type, sa.String):
+        return sa.String()
+    return col_type
 
 
 # -- filters ---------------------------------------------------------------
@@ -127,7 +139,7 @@ def _compare(fld: Field, op: str, col: Any, names: list[str]) -> Any:
         text_col = col if fld.type == "string" else sa.cast(col, sa.String)
         cond = text_col.like(sa.bindparam(names[0], value=None, type_=sa.String()), escape="\\")
         return cond if op == "like" else sa.and_(col.is_not(None), sa.not_(cond))
-    value = sa.bindparam(names[0], value=None, type_=col.type)
+    value = sa.bindparam(names[0], value=None, type_=_bind_type(col.type))
     if op == "eq":
         return col == value
     if op == "ne":
@@ -140,7 +152,7 @@ def _compare(fld: Field, op: str, col: Any, names: list[str]) -> Any:
         return col <= value
     if op == "ge":
         return col >= value
-    high = sa.bindparam(names[1], value=None, type_=col.type)
+    high = sa.bindparam(names[1], value=None, type_=_bind_type(col.type))
     return col.between(value, high)
 
 
