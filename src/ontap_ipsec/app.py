@@ -249,8 +249,8 @@ class OntapApp:
                     "Free space for the server's database, then retry.",
                 )
             )
-        except Unavailable:
-            return self._unavailable(request)
+        except Unavailable as exc:
+            return self._unavailable(request, exc)
         except Exception as exc:
             if isinstance(exc, self._driver_operational):
                 return self._unavailable(request)
@@ -327,8 +327,12 @@ class OntapApp:
 
         return Response(200, metrics.render(self.ctx, self.recorder), {}, metrics.CONTENT_TYPE)
 
-    def _unavailable(self, request: Request) -> Response:
-        log.exception("database error on %s %s", request.method, request.path)
+    def _unavailable(self, request: Request, known: Unavailable | None = None) -> Response:
+        if known is None:  # a driver error the store has no name for: its traceback
+            log.exception("database error on %s %s", request.method, request.path)
+        else:  # one line each: an outage refuses every request, a traceback each is noise
+            reason = (str(known).splitlines() or [type(known).__name__])[0]
+            log.warning("database unavailable: %s %s: %s", request.method, request.path, reason)
         return _error_response(
             OntapError(503, "262160", "The database is busy. Retry after a short delay.")
         )

@@ -138,6 +138,8 @@ def _run(mount: Path, logs: Path, clock: Clock) -> None:
                 time.sleep(0.1)
             _check_state(http, data_dir, acked_certs, acked_entries)
         assert server.process.poll() is None
+        log = server.output()  # a warning per refused write, no traceback
+        assert "database full: " in log and "Traceback" not in log, log[-3000:]
     report(
         "full_disk",
         rounds=ROUNDS,

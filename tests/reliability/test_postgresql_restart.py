@@ -117,6 +117,8 @@ def test_postgresql_restart_answers_503_then_recovers(tmp_path: Path) -> None:
         violations = [v for o in owners for v in o.violations]
         assert not violations, violations[:5]
         assert server.process.poll() is None, "serve exited"
+        log = server.output()  # a line per refused request, no traceback
+        assert "database unavailable: " in log and "Traceback" not in log, log[-3000:]
     report(
         "postgresql_restart",
         restarts=RESTARTS,
