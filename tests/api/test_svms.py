@@ -244,6 +244,26 @@ def test_collection_patch_with_an_invalid_body_changes_nothing(api: httpx.Client
     assert name_set(api.get(f"{SVMS}?comment=null")) == {"a1", "a2"}
 
 
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [(b"\x00", "262199"), (b"[]", "262199"), (b'{"subtype": "default"}', "262196"),
+     (b'{"colour": 1}', "262179"), (b'{"comment": 5}', "262185")],
+)
+def test_collection_patch_matching_nothing_still_refuses_an_invalid_body(
+    api: httpx.Client, body: bytes, code: str
+) -> None:
+    """Found by Schemathesis: a query-based PATCH whose query selected no record answered
+    200 {"num_records": 0} to any body, bytes that are not JSON included."""
+    make_svms(api, ["a1"])
+    response = api.patch(
+        f"{SVMS}?name=zz*", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == code
+    ok = api.patch(f"{SVMS}?name=zz*", json={"comment": "fine"})
+    assert ok.status_code == 200 and ok.json() == {"num_records": 0}
+
+
 def test_collection_patch_with_an_unknown_filter_is_400_code_262179(api: httpx.Client) -> None:
     response = api.patch(f"{SVMS}?colour=red", json={"comment": "x"})
     assert_error(response, 400, "262179", 'Unexpected argument "colour".')

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ontap_ipsec.rest import errors
+from ontap_ipsec.rest.body import parse_body
 from ontap_ipsec.rest.context import Context
 from ontap_ipsec.rest.errors import OntapError
 from ontap_ipsec.rest.http import Request, Response
@@ -46,6 +47,8 @@ def apply_to_matches(ctx: Context, request: Request, resource: Resource, method:
             f"{method} on a collection needs a query: give at least one field as a "
             "query parameter.",
         )
+    if method == "PATCH":  # the body is judged even when the query selects nothing
+        parse_body(request.body, resource, "patch")
     instance = resource.handlers[("instance", method)]
     keys = records.matching_keys(ctx.store, resource, query.filters, query.max_records)
     passed = "&".join(f"{k}={v}" for k, v in query.raw_params if k in _PASS_THROUGH)
