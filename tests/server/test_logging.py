@@ -125,7 +125,7 @@ def test_every_line_is_a_json_object_with_the_fields_of_a_line(json_server: Serv
     for line in lines:
         assert {"time", "level", "logger", "message"} <= line.keys(), line
     loggers = {line["logger"] for line in lines}
-    assert "granian" in loggers  # the HTTP server's own lines, in the same form
+    assert "uvicorn.error" in loggers  # the HTTP server's own lines (uvicorn, the default), alike
     (access,) = [line for line in lines if line.get("request_id") == "json-fields-1"]
     assert access["logger"] == "ontap_ipsec.access"
     assert (access["account"], access["method"], access["path"], access["status"]) == (

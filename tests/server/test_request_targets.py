@@ -125,9 +125,10 @@ def assert_envelope_refusal(status: int, headers: dict[str, str], body: bytes) -
 @pytest.mark.parametrize(
     "request_bytes",
     [
-        b"BREW /api/cluster HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
-        b"POST /api/svm/svms HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ten\r\n\r\n",
-        b"GET /api/cluster HTTP/1.1\r\nHo st: 127.0.0.1\r\n\r\n",
+        b"BREW /api/cluster HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        b"POST /api/svm/svms HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        b"Content-Length: ten\r\n\r\n",
+        b"GET /api/cluster HTTP/1.1\r\nHo st: 127.0.0.1\r\nConnection: close\r\n\r\n",
     ],
     ids=["unknown-method", "bad-content-length", "bad-header-name"],
 )
