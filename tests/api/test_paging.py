@@ -238,3 +238,17 @@ def test_paging_jobs_by_start_time_visits_every_job_once(
     assert len(expected) == COUNT
     pages = walk(module_app, f"{JOBS}?order_by=start_time&max_records=4", limit=COUNT)
     assert uuids_of(pages) == expected
+
+
+@pytest.mark.parametrize("cursor", ["start.uuid=a%00b", "start.name=%00&order_by=name"])
+def test_a_cursor_holding_nul_is_refused_alike_on_both_backends(
+    any_app: OntapApp, cursor: str
+) -> None:
+    """Found by the reliability fuzz: SQLite answered such a cursor, PostgreSQL (which
+    cannot bind NUL) refused it with a generic 400; no cursor of ours holds NUL."""
+    response = raw_request(any_app, "GET", f"{SVMS}?{cursor}")
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "262197"
+    assert error["target"].startswith("start.")
+    assert "\x00" not in error["message"] and "NUL characters" in error["message"]

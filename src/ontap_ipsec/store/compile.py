@@ -272,6 +272,13 @@ def plan_cursor(keys: Sequence[SortKey], start: dict[str, str], plan: Plan) -> t
     present = []
     for i, (fld, _desc) in enumerate(keys):
         if fld.name in start:
+            if "\x00" in start[fld.name]:
+                # No stored value holds NUL, so no cursor of ours does; PostgreSQL could not
+                # even bind it. Refused alike on both backends.
+                shown = start[fld.name].replace("\x00", "\\0")
+                raise errors.invalid_field_value(
+                    f"start.{fld.name}", shown, "NUL characters are not allowed"
+                )
             plan.values[f"c{i}"] = convert(fld, start[fld.name])
             present.append(True)
         else:
