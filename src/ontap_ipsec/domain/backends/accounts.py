@@ -138,14 +138,16 @@ class Accounts:
             role = rules.check_role(body.get("role.name"), owner.scope)
             if tx.first(rows.ONE, {"scope": owner.scope_key, "name": name}) is not None:
                 raise errors.duplicate("name")
-            values = {
+            locked = bool(body.get("locked") or False)
+            comment = body.get("comment")
+            values: dict[str, Any] = {
                 "scope": owner.scope_key,
                 "svm": owner.svm_uuid,
                 "name": name,
                 "password_hash": hashed,
                 "role": role,
-                "locked": bool(body.get("locked") or False),
-                "comment": body.get("comment"),
+                "locked": locked,
+                "comment": comment,
                 "applications": rules.to_json(tuples),
             }
             try:
@@ -158,8 +160,8 @@ class Accounts:
             owner.svm_name,
             name,
             role,
-            values["locked"],
-            values["comment"],
+            locked,
+            comment,
             tuples,
         )
         self.bus.publish([events.AccountCreated(made)])
