@@ -14,7 +14,7 @@ from ontap_ipsec.app import OntapApp
 from ontap_ipsec.auth import Authenticator
 from ontap_ipsec.inprocess import client as inprocess_client
 from tests.accounts.helpers import make_account
-from tests.conftest import ADMIN_PASSWORD, AUTH, fresh_app
+from tests.conftest import ADMIN_PASSWORD, AUTH, app_on, fresh_app
 from tests.ipsec.conftest import add, install_ca, make_svm
 from tests.ipsec_policies.conftest import create as create_policy
 from tests.ipsec_policies.conftest import psk_body
@@ -77,3 +77,10 @@ def world(template_data_dir: Path, tmp_path: Path) -> Iterator[World]:
     application.authenticator = Authenticator()
     yield build(application)
     application.ctx.store.dispose()
+
+
+@pytest.fixture
+def any_world(backend: str | None, tmp_path: Path) -> Iterator[World]:
+    """The world once on SQLite and once on PostgreSQL."""
+    with app_on(tmp_path / "data", backend) as application:
+        yield build(application)

@@ -358,3 +358,39 @@ def test_an_svm_delete_takes_its_accounts(api: httpx.Client, app: OntapApp) -> N
     assert [(e.account.name, e.cause) for e in heard] == [("vsadmin", "svm_deleted")]  # type: ignore[attr-defined]
     with login(app, "vsadmin", SECRET) as gone:
         assert gone.get("/api/cluster").status_code == 401
+
+
+def test_one_name_in_several_svms_is_told_apart_by_the_svm_header(
+    app: OntapApp, api: httpx.Client
+) -> None:
+    make_svms(api, ["svm1", "svm2"])
+    make_account(api, "ops", "First-pass-11", owner="svm1")
+    make_account(api, "ops", "Second-pass-22", owner="svm2")
+    with login(app, "ops", "First-pass-11") as ambiguous:
+        assert ambiguous.get("/api/svm/svms").status_code == 401  # which SVM's is unknowable
+    for svm, password in (("svm1", "First-pass-11"), ("svm2", "Second-pass-22")):
+        with login(app, "ops", password, headers={"X-Dot-SVM-Name": svm}) as ops:
+            listed = ops.get("/api/svm/svms").json()["records"]
+            assert [r["name"] for r in listed] == [svm]
+        with login(
+            app,
+            "ops",
+            "First-pass-11" if svm == "svm2" else "Second-pass-22",
+            headers={"X-Dot-SVM-Name": svm},
+        ) as wrong:
+            assert wrong.get("/api/svm/svms").status_code == 401
+    # a cluster account of that name is what the name means without the header
+    make_account(api, "ops", "Cluster-pass-33")
+    with login(app, "ops", "Cluster-pass-33") as ops:
+        assert ops.get("/api/svm/svms").json()["num_records"] == 2
+
+
+def test_the_journal_never_holds_an_account_password(api: httpx.Client) -> None:
+    assert api.put("/_ontap-ipsec/journal", json={"enabled": True}).status_code == 200
+    where = make_account(api, "joe", SECRET)
+    api.patch(where, json={"password": "Patched-word-55"})
+    api.post(PASSWORD, json={"name": "joe", "password": "Fresh-word-77"})
+    journal = api.get("/_ontap-ipsec/journal")
+    assert journal.status_code == 200 and "/api/security/accounts" in journal.text
+    for secret in (SECRET, "Patched-word-55", "Fresh-word-77"):
+        assert secret not in journal.text
