@@ -196,3 +196,34 @@ def test_metrics_which_span_every_svm_are_for_cluster_accounts(world: World) -> 
         refused = vs1.get("/metrics")
         assert refused.status_code == 403 and "svm2" not in refused.text
         assert ro.get("/metrics").status_code == 200
+
+
+def test_what_svm1_makes_lands_in_svm1_and_bulk_changes_skip_svm2(world: World) -> None:
+    from tests.ipsec_policies.conftest import psk_body
+
+    with world.client("vs1") as vs1:
+        cert = vs1.post(CERTS, json={"type": "root_ca", "common_name": "mine"})
+        policy = vs1.post(POLICIES, json=psk_body("mine"))
+        entry = vs1.post(CAS, json={"certificate": {"uuid": world.ids["a1"]}})
+        assert cert.status_code == policy.status_code == entry.status_code == 201
+        assert vs1.post(CAS, json={"certificate": {"uuid": world.ids["a2"]}}).status_code == 400
+        # a query-based DELETE and PATCH select among svm1's records only
+        gone = vs1.delete(CERTS, params={"name": "d2|d1"})
+        assert gone.json() == {"num_records": 1}
+        patched = vs1.patch(POLICIES, params={"name": "*"}, json={"enabled": False})
+        assert patched.status_code == 200
+    with world.client("admin") as admin:
+        for where in (cert, policy):
+            record = admin.get(where.headers["location"], params={"fields": "svm.name"}).json()
+            assert record["svm"]["name"] == "svm1"
+        listed = admin.get(f"{CAS}/{world.ids['a1']}", params={"fields": "svm.name"}).json()
+        assert listed["svm"]["name"] == "svm1"
+        assert admin.get(f"{CERTS}/{world.ids['d2']}").status_code == 200
+        assert admin.get(f"{CERTS}/{world.ids['d1']}").status_code == 404
+        enabled = admin.get(POLICIES, params={"fields": "name,enabled"}).json()["records"]
+        assert {r["name"]: r["enabled"] for r in enabled} == {
+            "p1": False,
+            "mine": False,
+            "p2": True,
+            "pc": True,
+        }
