@@ -24,9 +24,10 @@ from ontap_ipsec import intake, versions
 from ontap_ipsec.auth import Authenticator, WouldHash
 from ontap_ipsec.config import Settings
 from ontap_ipsec.control import routes as control
+from ontap_ipsec.domain.backends.audit import AuditLog
 from ontap_ipsec.domain.errors import DomainError
 from ontap_ipsec.resources import all_resources
-from ontap_ipsec.rest import access, errors
+from ontap_ipsec.rest import access, auditing, errors
 from ontap_ipsec.rest.asgi import Receive, Scope, Send, lifespan, send_response
 from ontap_ipsec.rest.context import Context
 from ontap_ipsec.rest.errors import OntapError
@@ -71,6 +72,7 @@ class OntapApp:
         # one app then costs a request nothing for it (handle() checks, and sets it if not).
         versions.ACTIVE.set(self.profile)
         self.authenticator = Authenticator()
+        self.audit = AuditLog(ctx.store, lambda: ctx.now(), ctx.settings.audit_records)
         self._driver_operational = ctx.store.engine.dialect.loaded_dbapi.OperationalError
         self._writers = ThreadPoolExecutor(_WRITER_THREADS, thread_name_prefix="ontap-write")
         self._verifiers = ThreadPoolExecutor(_VERIFIER_THREADS, thread_name_prefix="ontap-auth")
@@ -176,8 +178,13 @@ class OntapApp:
                 request = _with(request, body, {})
         if refused is not None:
             response = refused
+            if auditing.audited(request):
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(
+                    self._writers, self._audit, request, refused, exchange, scope.get("client")
+                )
         elif request.method not in _INLINE:
-            response = await self._write(request, exchange)
+            response = await self._write(request, exchange, scope.get("client"))
         elif self._live and request.path.startswith(self._live):
             loop = asyncio.get_running_loop()
             response = await loop.run_in_executor(self._writers, self.handle, request, exchange)
@@ -196,16 +203,37 @@ class OntapApp:
                 )
         await send_response(send, request, response)
 
-    async def _write(self, request: Request, exchange: Exchange) -> Response:
+    async def _write(self, request: Request, exchange: Exchange, client: Any = None) -> Response:
         """A change: on the event loop when it is short and nobody holds the write lock
         (a thread would cost more than the change), else in a writer thread, so that a
-        wait for the lock or a key being generated holds up no read."""
+        wait for the lock or a key being generated holds up no read. Either way it is
+        recorded in the audit log, where it was handled, once answered."""
         if not request.path.startswith(self._offloaded):
             with self.ctx.store.write_lock.held_if_free() as free:
                 if free:
-                    return self.handle(request, exchange)
+                    return self._handle_change(request, exchange, client)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writers, self.handle, request, exchange)
+        return await loop.run_in_executor(
+            self._writers, self._handle_change, request, exchange, client
+        )
+
+    def _handle_change(self, request: Request, exchange: Exchange, client: Any) -> Response:
+        response = self.handle(request, exchange)
+        if auditing.audited(request):
+            self._audit(request, response, exchange, client)
+        return response
+
+    def _audit(self, request: Request, response: Response, exchange: Exchange, client: Any) -> None:
+        """The answered change into the audit log; a log that cannot be written (the
+        database away or full) costs the client nothing: a warning line."""
+        try:
+            retried(
+                self.ctx.store.reader,
+                lambda: self.audit.record(auditing.entry(request, response, exchange, client)),
+            )
+        except Exception as exc:  # noqa: BLE001 - the change's answer stands
+            log.warning("audit record of %s %s not written: %s", request.method, request.path,
+                        type(exc).__name__)
 
     def handle(self, request: Request, exchange: Exchange | None = None) -> Response:
         """The response to `request` under this app's ONTAP release: every failure as ONTAP's
@@ -293,6 +321,8 @@ class OntapApp:
                 raise _body_not_allowed()
             body = b""
         granted = access.grant(self.ctx, exchange.principal, request.headers)
+        if granted.visibility.restricted:
+            exchange.seen_svm = (granted.visibility.svm_uuid, granted.visibility.svm_name)
         access.check(granted, match, method)
         exchange.cacheable = (
             method == "GET" and exchange.version is not None and not match.resource.live

@@ -71,6 +71,8 @@ class Settings:
     body_timeout: float = 10.0
     header_timeout: float = 10.0
     max_connections: int = 4096
+    # the audit log (/api/security/audit/messages): the newest records kept; 0: none kept
+    audit_records: int = 10_000
 
     def __post_init__(self) -> None:
         if self.data_dir == Path():
@@ -102,6 +104,8 @@ class Settings:
                     f"{flag} must be a number of seconds above 0 and below a day, not "
                     f"{getattr(self, name)!r}"
                 )
+        if self.audit_records < 0:
+            raise ValueError(f"--audit-records must be 0 or more, not {self.audit_records}")
         if self.max_connections < 1:
             raise ValueError(f"--max-connections must be at least 1, not {self.max_connections}")
         if not self.strongswan_resync > 0:
@@ -160,7 +164,7 @@ class Settings:
 
 
 def _convert(name: str, raw: str) -> object:
-    if name in ("port", "workers", "cache_mib", "max_connections"):
+    if name in ("port", "workers", "cache_mib", "max_connections", "audit_records"):
         return int(raw)
     if name in ("no_tls", "access_log", "strongswan_terminate_on_remove", "no_control_api",
                 "journal", "metrics_public"):

@@ -61,6 +61,8 @@ SOURCES = {
     "body `ppk` {identity}; the set-up guide: post-quantum pre-shared keys from 9.17.1",
     "ipsec-keepsa": "netapp_ontap 9.19.1's ipsec_policy has `certificate_modify_keepsa`; the "
     "9.17.1 reference has not. The first release is not confirmed: 9.18.1 is assumed",
+    "audit-role-9171": "ONTAP (latest) REST reference, GET /security/audit/messages: the "
+    "`role` field and filter 'Introduced in: 9.17'",
     "cert-post-sans": "ONTAP 9.14.1 REST reference, POST /security/certificates: no "
     "`subject_alternatives` in the request body; netapp_ontap 9.19.1's post fields of "
     "security_certificate have it. The first release that takes it is not confirmed: 9.15.1 "
@@ -112,6 +114,8 @@ DIFFERENCES: tuple[Difference, ...] = (
         "field security_certificate.subject_alternatives.uri post", "9.15.1", None,
         "cert-post-sans",
     ),
+    # the audit log (the endpoint itself is older than every profile: 9.6)
+    Difference("field security_audit_log.role *", "9.17.1", None, "audit-role-9171"),
     # SVMs
     Difference("field svm.auto_enable_analytics *", "9.12.1", None, "ansible-svm-9121"),
     Difference("field svm.auto_enable_activity_tracking *", "9.12.1", None, "ansible-svm-9121"),

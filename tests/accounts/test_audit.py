@@ -43,8 +43,7 @@ def test_every_change_is_recorded_and_no_secret(any_app: OntapApp) -> None:
         assert api.patch(path, json={"password": NEW_SECRET}).status_code == 200
         refused = api.post(ACCOUNTS, json=account_body("bad", "short", role={"name": "nope"}))
         assert refused.status_code == 400
-        assert api.post(PASSWORD, json={"name": "bob", "password": SECRET + "x"}
-                        ).status_code == 201
+        assert api.post(PASSWORD, json={"name": "bob", "password": SECRET + "x"}).status_code == 201
         assert api.delete(path).status_code == 200
     with inprocess_client(any_app, auth=("admin", "wrong-" + SECRET)) as intruder:
         assert intruder.post("/api/svm/svms", json={"name": "vs2"}).status_code == 401
@@ -123,19 +122,22 @@ def test_svm_accounts_read_their_svms_records_only(world: World) -> None:
     with world.client("admin") as admin:
         before = len(_records(admin))
     with world.client("vs1") as vs1:
-        assert vs1.post(PASSWORD, json={"name": "vs1", "password": PASSWORDS["vs1"] + "!"}).status_code == 201
+        assert (
+            vs1.post(PASSWORD, json={"name": "vs1", "password": PASSWORDS["vs1"] + "!"}).status_code
+            == 201
+        )
         PASSWORDS_NOW = PASSWORDS["vs1"] + "!"
     with inprocess_client(world.app, auth=("vs1", PASSWORDS_NOW)) as vs1:
-        vs1.post(f"/api/security/certificates", json={"type": "root_ca", "common_name": "v1ca",
-                                                      "name": "v1ca"})
+        vs1.post(
+            "/api/security/certificates",
+            json={"type": "root_ca", "common_name": "v1ca", "name": "v1ca"},
+        )
         seen = _records(vs1)
         assert [r["input"] for r in seen] == [
             "POST /api/security/authentication/password",
             "POST /api/security/certificates",
         ]
-        assert {(r["scope"], r["svm"]["name"], r["user"]) for r in seen} == {
-            ("svm", "svm1", "vs1")
-        }
+        assert {(r["scope"], r["svm"]["name"], r["user"]) for r in seen} == {("svm", "svm1", "vs1")}
         assert vs1.get(f"{AUDIT}?svm.name=svm2").json()["num_records"] == 0
     with world.client("vs2") as vs2:
         assert _records(vs2) == []

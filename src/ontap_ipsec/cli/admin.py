@@ -105,6 +105,13 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
         "answered 503 in ONTAP's envelope (default 4096)",
     )
     p.add_argument(
+        "--audit-records",
+        type=int,
+        metavar="N",
+        help="the newest audit log records kept (/api/security/audit/messages); older ones "
+        "are dropped; 0 keeps none (default 10000)",
+    )
+    p.add_argument(
         "--sync",
         choices=["normal", "full"],
         help="SQLite's synchronous setting: normal (default; a commit survives the process "
@@ -196,6 +203,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "body_timeout",
             "header_timeout",
             "max_connections",
+            "audit_records",
             "sync",
             "server",
             "workers",

@@ -8,6 +8,7 @@ from ontap_ipsec.rest.resource import Resource
 def all_resources() -> list[Resource]:
     from ontap_ipsec.resources import (
         accounts,
+        audit_messages,
         authentication_password,
         certificate_signing_request,
         certificates,
@@ -34,4 +35,5 @@ def all_resources() -> list[Resource]:
         accounts.resource,
         roles.resource,
         authentication_password.resource,
+        audit_messages.resource,
     ]

@@ -23,6 +23,7 @@ _SVM_PATHS = (
     "/api/cluster",
     "/api/cluster/jobs",
     "/api/security/accounts",
+    "/api/security/audit/messages",
     "/api/security/authentication/password",
     "/api/security/certificate-signing-request",
     "/api/security/certificates",

@@ -317,3 +317,30 @@ ipsec_policies = sa.Table(
     ),
     info={"owned_by_svm": True},
 )
+
+# The audit log (`/api/security/audit/messages`, migration 0010): one row per change
+# request, in the order the server answered them (`seq`, served as ONTAP's `index`). Never a
+# body: the method and target only. Bounded: the oldest rows go (domain/backends/audit.py).
+audit_messages = sa.Table(
+    "audit_messages",
+    metadata,
+    sa.Column(
+        "seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("timestamp", sa.DateTime, nullable=False),
+    sa.Column("node_name", varchar(255), nullable=False),
+    sa.Column("node_uuid", varchar(36), nullable=False),
+    sa.Column("application", varchar(16), nullable=False),
+    sa.Column("location", varchar(64), nullable=False),
+    sa.Column("user_name", varchar(64), nullable=True),
+    sa.Column("role", varchar(32), nullable=True),
+    sa.Column("input", text(), nullable=False),
+    sa.Column("state", varchar(16), nullable=False),
+    sa.Column("scope", varchar(8), nullable=False),
+    sa.Column("svm_uuid", varchar(36), nullable=True, index=True),
+    sa.Column("svm_name", varchar(64), nullable=True),
+    sa.Column("session_id", varchar(64), nullable=False),
+    sa.Column("command_id", varchar(64), nullable=False),
+    sa.Column("message", text(), nullable=True),
+)

@@ -18,6 +18,7 @@ from ontap_ipsec.store.roles import ROLES as _roles
 from ontap_ipsec.store.tables import (
     CLUSTER_SCOPE,
     accounts,
+    audit_messages,
     certificate_sans,
     certificates,
     cluster,
@@ -276,4 +277,28 @@ ROLES = View(
         "owner_svm": sa.case((_roles.c.scope == "svm", _roles.c.owner_uuid), else_=sa.null()),
     },
     svm_visible=lambda _account: _roles.c.owner_uuid == svm_param(),
+)
+
+_m = audit_messages.c
+AUDIT_MESSAGES = View(
+    "audit_messages",
+    audit_messages,
+    {
+        "index": _m.seq,
+        "timestamp": _m.timestamp,
+        "node.name": _m.node_name,
+        "node.uuid": _m.node_uuid,
+        "application": _m.application,
+        "location": _m.location,
+        "user": _m.user_name,
+        "role": _m.role,
+        "input": _m.input,
+        "state": _m.state,
+        "scope": _m.scope,
+        "svm.name": _m.svm_name,
+        "session_id": _m.session_id,
+        "command_id": _m.command_id,
+        "message": _m.message,
+    },
+    svm_visible=lambda _account: _m.svm_uuid == svm_param(),
 )
