@@ -8,6 +8,8 @@ the client stops reading, the connections served at once, the TLS handshake.
   closed (with a 408 or 431 in ONTAP's envelope when part of a head had come).
 - A response the client stops reading (the socket's buffers full) is cut when it has not
   moved for --body-timeout seconds, and the request's memory is freed.
+- Once a burst of connections has closed, the memory they took is given back to the
+  system (glibc's `malloc_trim`), so that a worker's size comes back after an abuse.
 - Past --max-connections (this worker's share), a request is answered 503 in ONTAP's
   envelope, with `Retry-After`, and its connection closed: uvicorn's own `limit_concurrency`
   would answer in plain text.
@@ -16,6 +18,7 @@ the client stops reading, the connections served at once, the TLS handshake.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,6 +93,7 @@ class LimitedHttpToolsProtocol(EnvelopeHttpToolsProtocol):
         self._arm_head()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        _RELEASE.closed(self.loop)
         self._disarm_head()
         self._disarm_stall()
         super().connection_lost(exc)
@@ -170,6 +174,50 @@ class LimitedHttpToolsProtocol(EnvelopeHttpToolsProtocol):
             self.transport.abort()
         elif not self.transport.is_closing():
             self.transport.close()
+
+
+class _Release:
+    """Memory given back to the system once a burst of connections has closed.
+
+    glibc keeps what a thousand closed TLS connections freed (their buffers, spread over
+    its arenas) and the worker's Pss stays up by tens of MiB: measured, 1,000 idle
+    connections left +41 MiB, +20 MiB more on a second round, and nothing once
+    `malloc_trim` runs. So after at least BURST closes in this worker, once no connection
+    has closed for a second, it runs, in a thread (it walks the heap); normal traffic, a
+    few connections, seldom triggers it.
+    """
+
+    BURST = 50
+    QUIET = 1.0
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._last = 0.0
+        self._pending = False
+        try:
+            self._trim = ctypes.CDLL(None).malloc_trim  # glibc only
+        except (OSError, AttributeError):
+            self._trim = None
+
+    def closed(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._trim is None:
+            return
+        self._count += 1
+        self._last = loop.time()
+        if self._count >= self.BURST and not self._pending:
+            self._pending = True
+            loop.call_later(self.QUIET, self._when_quiet, loop)
+
+    def _when_quiet(self, loop: asyncio.AbstractEventLoop) -> None:
+        wait = self._last + self.QUIET - loop.time()
+        if wait > 0:  # the burst goes on
+            loop.call_later(wait, self._when_quiet, loop)
+            return
+        self._count, self._pending = 0, False
+        loop.run_in_executor(None, self._trim, 0)
+
+
+_RELEASE = _Release()
 
 
 def protocol(limits: Limits) -> Callable[..., LimitedHttpToolsProtocol]:
