@@ -227,3 +227,18 @@ def test_what_svm1_makes_lands_in_svm1_and_bulk_changes_skip_svm2(world: World) 
             "p2": True,
             "pc": True,
         }
+
+
+def test_an_svm_renamed_is_its_accounts_by_its_new_name(world: World) -> None:
+    with world.client("vs1") as vs1, world.client("admin") as admin:
+        assert vs1.get(CERTS).status_code == 200  # its credential is remembered now
+        renamed = admin.patch(f"/api/svm/svms/{world.svm1}", json={"name": "svm1new"})
+        assert renamed.status_code == 202
+        made = vs1.post(CERTS, json={"type": "root_ca", "common_name": "after"})
+        assert made.status_code == 201
+        record = admin.get(made.headers["location"], params={"fields": "svm.name"}).json()
+        assert record["svm"]["name"] == "svm1new"
+    with world.client("vs1", headers={"X-Dot-SVM-Name": "svm1new"}) as named:
+        assert named.get(CERTS).json()["num_records"] == 4
+    with world.client("vs1", headers={"X-Dot-SVM-Name": "svm1"}) as old_name:
+        assert old_name.get(CERTS).status_code == 400

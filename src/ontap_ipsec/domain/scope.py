@@ -50,7 +50,7 @@ def resolve(tx: Tx, ref: ScopeRef) -> Scope:
     scope = CLUSTER
     seen = visibility.current()
     if seen.restricted and name is None and uuid is None:
-        scope = Scope(seen.svm_uuid, seen.svm_name)
+        uuid = seen.svm_uuid  # read below: its name now (a remembered one may be old)
     if name is not None or uuid is not None:
         row = tx.first(
             svm_rows.by_reference(uuid is not None, name is not None),

@@ -64,7 +64,7 @@ def grant(ctx: Context, principal: Any, headers: dict[str, str]) -> Access:
     named = hint(headers)
     caller = (principal.scope_key, principal.name, principal.role)
     if principal.svm_uuid is not None:
-        if named is not None and not _own(principal, named):
+        if named is not None and not _own(ctx, principal, named):
             raise _no_such_svm(named)
         seen = Visibility(principal.svm_uuid, principal.svm_name, principal.name, caller)
         return Access(principal.role, seen)
@@ -98,9 +98,10 @@ def require_visible(ctx: Context, granted: Access, match: Match, method: str) ->
         raise errors.not_found(resource.not_found_target)
 
 
-def _own(principal: Any, named: tuple[str, str]) -> bool:
-    name, uuid = named
-    return (not name or name == principal.svm_name) and (not uuid or uuid == principal.svm_uuid)
+def _own(ctx: Context, principal: Any, named: tuple[str, str]) -> bool:
+    """Whether the SVM a request names is the SVM account's own (by its name now)."""
+    found = scopes.svm_named(ctx.store, named[0] or None, named[1] or None)
+    return found is not None and found[0] == principal.svm_uuid
 
 
 def _no_such_svm(named: tuple[str, str]) -> OntapError:
