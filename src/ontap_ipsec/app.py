@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from ontap_ipsec import intake, versions
-from ontap_ipsec.auth import Authenticator, WouldHash
+from ontap_ipsec.auth import Authenticator, Lockout, WouldHash
 from ontap_ipsec.config import Settings
 from ontap_ipsec.control import routes as control
 from ontap_ipsec.domain.backends.audit import AuditLog
@@ -73,6 +73,8 @@ class OntapApp:
         versions.ACTIVE.set(self.profile)
         self.authenticator = Authenticator()
         self.audit = AuditLog(ctx.store, lambda: ctx.now(), ctx.settings.audit_records)
+        self.lockout = Lockout(ctx.settings.max_failed_logins, ctx.settings.lockout_duration)
+        self._locks_end = self.lockout.on and self.lockout.seconds > 0  # with the clock
         self._driver_operational = ctx.store.engine.dialect.loaded_dbapi.OperationalError
         self._writers = ThreadPoolExecutor(_WRITER_THREADS, thread_name_prefix="ontap-write")
         self._verifiers = ThreadPoolExecutor(_VERIFIER_THREADS, thread_name_prefix="ontap-auth")
@@ -325,7 +327,10 @@ class OntapApp:
             exchange.seen_svm = (granted.visibility.svm_uuid, granted.visibility.svm_name)
         access.check(granted, match, method)
         exchange.cacheable = (
-            method == "GET" and exchange.version is not None and not match.resource.live
+            method == "GET"
+            and exchange.version is not None
+            and not match.resource.live
+            and not (match.resource.clocked and self._locks_end)
         )
         with visibility.active(granted.visibility):  # what every read and scope honours
             access.require_visible(self.ctx, granted, match, method)
@@ -378,6 +383,7 @@ class OntapApp:
             exchange.version,
             may_hash=may_hash,
             hint=access.hint(request.headers),
+            lockout=self.lockout,
         )
         if principal is None:
             raise OntapError(

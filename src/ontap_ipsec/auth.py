@@ -12,10 +12,12 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 import secrets
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -34,6 +36,7 @@ __all__ = ["generate_password", "hash_password", "verify_password"]
 
 ROLES = ("admin", "readonly")  # of the accounts `ontap-ipsec passwd` sets
 _CACHE_SIZE = 1024
+_log = logging.getLogger("ontap_ipsec.auth")
 _stand_in_hash = stand_in_hash  # the name the tests have known it by
 
 
@@ -109,6 +112,23 @@ def parse_basic(header: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+@dataclass(frozen=True)
+class Lockout:
+    """ONTAP's `security login role config` `-max-failed-login-attempts` and
+    `-lockout-duration`: after `attempts` failed password logins in a row an account is
+    locked for `seconds` (0: until an admin unlocks it); `attempts` 0 locks nobody."""
+
+    attempts: int = 0
+    seconds: float = 0.0
+
+    @property
+    def on(self) -> bool:
+        return self.attempts > 0
+
+
+NO_LOCKOUT = Lockout()
+
+
 class WouldHash(Exception):
     """Checking the credential takes a password hash, and the caller said not here (the
     event loop): it is to check it again where a hash may take its time."""
@@ -147,15 +167,16 @@ class Authenticator:
         *,
         may_hash: bool = True,
         hint: tuple[str, str] | None = None,
+        lockout: Lockout = NO_LOCKOUT,
     ) -> Principal | None:
         """The principal `header` authenticates, or None. With `may_hash` False, a check
         that needs a password hash raises :class:`WouldHash` instead of computing it.
         `hint` is the SVM the request names (name, uuid), which picks among accounts of
-        one name in several SVMs."""
+        one name in several SVMs. A failed password counts towards `lockout`."""
         if not header:
             return None
         if version is None:
-            return self._check(reader, header, may_hash, hint)
+            return self._check(reader, header, may_hash, hint, lockout)
         seen = self._digest(header, hint)
         accepted = self._accepted.get(seen)
         if accepted is not None and (accepted.epoch, accepted.data) == version:
@@ -166,7 +187,7 @@ class Authenticator:
                 version.epoch, version.data, accounts, accepted.principal
             )
             return accepted.principal
-        principal = self._check(reader, header, may_hash, hint)
+        principal = self._check(reader, header, may_hash, hint, lockout)
         if principal is not None:
             self._accepted[seen] = _Accepted(version.epoch, version.data, accounts, principal)
             if len(self._accepted) > _CACHE_SIZE:
@@ -198,6 +219,7 @@ class Authenticator:
         header: str,
         may_hash: bool = True,
         hint: tuple[str, str] | None = None,
+        lockout: Lockout = NO_LOCKOUT,
     ) -> Principal | None:
         creds = parse_basic(header)
         if creds is None:
@@ -205,33 +227,81 @@ class Authenticator:
         user, password = creds
         prepared = reader.prepare("account", _account_select)
         row = choose(reader.fetch(prepared, {"name": user}), hint)
-        if row is None or row[4] or row[2] is None or not logs_in_over_http(row[5]):
+        now = _utc_now()
+        locked = row is not None and bool(row[4]) and (row[7] is None or _moment(row[7]) > now)
+        if row is None or locked or row[2] is None or not logs_in_over_http(row[5]):
             # unknown, ambiguous, locked, without a password or without REST access:
-            # refused at a known account's cost
+            # refused at a known account's cost, and alike (a lock is not told apart)
             if not may_hash:
                 raise WouldHash
             verify_password(password, _stand_in_hash())
             return None
         scope_key, svm_name, stored, role = row[0], row[1], row[2], row[3]
         principal = Principal(user, role, scope_key, svm_name)
+        # a count to clear, or a lockout that ended: a write, never on the event loop
+        to_clear = row[6] > 0 or bool(row[4])
         token = self._token(f"{scope_key}/{user}", password)
-        if self._verified.get(token) == stored:
+        if self._verified.get(token) == stored and not (to_clear and not may_hash):
             self._verified.move_to_end(token)
+            if to_clear:
+                _clear(reader, scope_key, user, now)
             return principal
         if not may_hash:
             raise WouldHash
         if not verify_password(password, stored):
+            if lockout.on:
+                _count_failure(reader, scope_key, user, now, lockout)
             return None
         self._verified[token] = stored
         if len(self._verified) > _CACHE_SIZE:
             self._verified.popitem(last=False)
+        if to_clear:
+            _clear(reader, scope_key, user, now)
         return principal
+
+
+def _moment(value: datetime | str) -> datetime:
+    """A DateTime column's value as read without SQLAlchemy (SQLite gives its text)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _count_failure(reader: Reader, scope_key: str, user: str, now: datetime, policy: Lockout
+                   ) -> None:
+    """One failed password login of an account: counted, and the account locked when it
+    is the policy's last; logged with the account's name, never the password tried."""
+    from ontap_ipsec.store import lockout as rows
+
+    until = now + timedelta(seconds=policy.seconds) if policy.seconds > 0 else None
+    values = {"scope": scope_key, "name": user, "now": now, "max": policy.attempts,
+              "until": until}
+    with reader.transaction() as tx:
+        tx.run(rows.FAILED, values)
+        state = tx.first(rows.STATE, values)
+    if state is not None and state[0] and state[1] >= policy.attempts:
+        _log.warning(
+            "account %s/%s locked after %d failed logins (%s)", scope_key, user, state[1],
+            f"until {until.isoformat()}Z" if until else "until an admin unlocks it",
+        )
+
+
+def _clear(reader: Reader, scope_key: str, user: str, now: datetime) -> None:
+    from ontap_ipsec.store import lockout as rows
+
+    with reader.transaction() as tx:
+        tx.run(rows.SUCCEEDED, {"scope": scope_key, "name": user, "now": now})
 
 
 def _account_select() -> sa.Select[Any]:
     a = accounts.c
     return (
-        sa.select(a.scope_key, svms.c.name, a.password_hash, a.role, a.locked, a.applications)
+        sa.select(
+            a.scope_key, svms.c.name, a.password_hash, a.role, a.locked, a.applications,
+            a.failed_logins, a.locked_until,
+        )
         .select_from(accounts.outerjoin(svms, a.svm_uuid == svms.c.uuid))
         .where(a.name == sa.bindparam("name", value=None))
         .order_by(a.scope_key)

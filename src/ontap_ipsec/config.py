@@ -73,6 +73,11 @@ class Settings:
     max_connections: int = 4096
     # the audit log (/api/security/audit/messages): the newest records kept; 0: none kept
     audit_records: int = 10_000
+    # the lockout (ONTAP's `security login role config` -max-failed-login-attempts and
+    # -lockout-duration, which ONTAP's REST API does not serve): failed password logins in a
+    # row that lock an account, 0: none does; and for how long, 0: until an admin unlocks it
+    max_failed_logins: int = 0
+    lockout_duration: float = 0.0
 
     def __post_init__(self) -> None:
         if self.data_dir == Path():
@@ -104,6 +109,15 @@ class Settings:
                     f"{flag} must be a number of seconds above 0 and below a day, not "
                     f"{getattr(self, name)!r}"
                 )
+        if self.max_failed_logins < 0:
+            raise ValueError(
+                f"--max-failed-logins must be 0 or more, not {self.max_failed_logins}"
+            )
+        if not 0 <= self.lockout_duration < 10 * 365 * 86400:  # NaN too
+            raise ValueError(
+                "--lockout-duration must be a number of seconds from 0 (until unlocked) to "
+                f"ten years, not {self.lockout_duration!r}"
+            )
         if self.audit_records < 0:
             raise ValueError(f"--audit-records must be 0 or more, not {self.audit_records}")
         if self.max_connections < 1:
@@ -164,12 +178,14 @@ class Settings:
 
 
 def _convert(name: str, raw: str) -> object:
-    if name in ("port", "workers", "cache_mib", "max_connections", "audit_records"):
+    if name in ("port", "workers", "cache_mib", "max_connections", "audit_records",
+                "max_failed_logins"):
         return int(raw)
     if name in ("no_tls", "access_log", "strongswan_terminate_on_remove", "no_control_api",
                 "journal", "metrics_public"):
         return raw.strip().lower() in ("1", "true", "yes", "on")
-    if name in ("strongswan_resync", "shutdown_timeout", "body_timeout", "header_timeout"):
+    if name in ("strongswan_resync", "shutdown_timeout", "body_timeout", "header_timeout",
+                "lockout_duration"):
         try:
             return float(raw)
         except ValueError:

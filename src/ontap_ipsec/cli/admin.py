@@ -112,6 +112,20 @@ def _serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
         "are dropped; 0 keeps none (default 10000)",
     )
     p.add_argument(
+        "--max-failed-logins",
+        type=int,
+        metavar="N",
+        help="failed password logins in a row that lock an account, as ONTAP's "
+        "-max-failed-login-attempts (default 0: no lockout)",
+    )
+    p.add_argument(
+        "--lockout-duration",
+        type=float,
+        metavar="SECONDS",
+        help="how long such a lock lasts; 0 (the default): until an admin unlocks the account "
+        "(PATCH locked: false)",
+    )
+    p.add_argument(
         "--sync",
         choices=["normal", "full"],
         help="SQLite's synchronous setting: normal (default; a commit survives the process "
@@ -204,6 +218,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             "header_timeout",
             "max_connections",
             "audit_records",
+            "max_failed_logins",
+            "lockout_duration",
             "sync",
             "server",
             "workers",

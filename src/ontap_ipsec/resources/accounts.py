@@ -37,6 +37,7 @@ resource = Resource(
     summary="User accounts of the cluster and of the SVMs.",
     tag="security",
     not_found_target="name",
+    clocked=True,  # `locked` ends with a lockout's time (store/lockout.py)
     fields=[
         Field("key", access=HIDDEN, description="{owner.uuid}/{name}: the instance path."),
         string(

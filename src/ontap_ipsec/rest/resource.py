@@ -142,6 +142,10 @@ class Resource:
     # Its records come from outside the database (a daemon): read in a thread, since the
     # daemon may be slow to answer, and never cached, since they change without us.
     live: bool = False
+    # A field is read against the database's clock (an account's `locked`, which a lockout's
+    # end turns false with nothing committed): while lockouts end by themselves, its answers
+    # are not kept by the cache.
+    clocked: bool = False
     # An instance path of several segments ("{owner.uuid}/{name}"): the key field then
     # holds them joined by "/" (a hidden field of the view), and the router takes as
     # many segments.

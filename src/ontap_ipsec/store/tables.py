@@ -75,6 +75,10 @@ accounts = sa.Table(
     # "server": made by the server (the first admin, `ontap-ipsec passwd`); "api": by
     # POST /api/security/accounts, which the pytest plugin's reset removes again
     sa.Column("origin", varchar(8), nullable=False, server_default="server"),
+    # the lockout (migration 0011): failed logins in a row, and the end of a lock they set
+    # (NULL with `locked`: locked until an admin unlocks it)
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", sa.DateTime, nullable=True),
     sa.CheckConstraint(
         f"scope_key = COALESCE(svm_uuid, '{CLUSTER_SCOPE}')", name="ck_accounts_scope_key"
     ),

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ontap_ipsec.store.lockout import in_force
 from ontap_ipsec.store.roles import ROLES as _roles
 from ontap_ipsec.store.tables import (
     CLUSTER_SCOPE,
@@ -255,7 +256,7 @@ ACCOUNTS = View(
         "owner.name": sa.func.coalesce(svms.c.name, cluster.c.name),
         "scope": _scope_of(accounts),
         "role.name": _a.role,
-        "locked": _a.locked,
+        "locked": in_force(_a.locked, _a.locked_until),  # a lockout that ended is none
         "comment": _a.comment,
         "applications": _a.applications,
         "owner_svm": _a.svm_uuid,  # hidden: the owner's link, for an SVM owner only

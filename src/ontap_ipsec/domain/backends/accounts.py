@@ -188,6 +188,7 @@ class Accounts:
             if "locked" in changes:
                 locked = bool(changes["locked"])
                 new, columns["locked"] = replace(new, locked=locked), locked
+                columns["failed_logins"], columns["locked_until"] = 0, None  # a lockout too
             if "comment" in changes:
                 new, columns["comment"] = (
                     replace(new, comment=changes["comment"]),
