@@ -20,8 +20,8 @@ from typing import Any
 
 import orjson
 
-from ontap_ipsec import intake, versions
-from ontap_ipsec.auth import Authenticator, Lockout, WouldHash
+from ontap_ipsec import client_certs, intake, versions
+from ontap_ipsec.auth import Authenticator, Lockout, WouldHash, certificate_principal
 from ontap_ipsec.config import Settings
 from ontap_ipsec.control import routes as control
 from ontap_ipsec.domain.backends.audit import AuditLog
@@ -75,6 +75,11 @@ class OntapApp:
         self.audit = AuditLog(ctx.store, lambda: ctx.now(), ctx.settings.audit_records)
         self.lockout = Lockout(ctx.settings.max_failed_logins, ctx.settings.lockout_duration)
         self._locks_end = self.lockout.on and self.lockout.seconds > 0  # with the clock
+        # the client CAs the TLS server's handshakes must know (client_certs.py)
+        reader = ctx.store.reader
+        client_certs.provide(
+            lambda: reader.fetch(reader.prepare("client_cas", client_certs.client_ca_select), {})
+        )
         self._driver_operational = ctx.store.engine.dialect.loaded_dbapi.OperationalError
         self._writers = ThreadPoolExecutor(_WRITER_THREADS, thread_name_prefix="ontap-write")
         self._verifiers = ThreadPoolExecutor(_VERIFIER_THREADS, thread_name_prefix="ontap-auth")
@@ -163,6 +168,9 @@ class OntapApp:
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         exchange: Exchange = scope.get("ontap") or Exchange()
+        tls = scope.get("extensions", {}).get("tls")
+        if tls and tls.get("client_cert_chain"):  # certificate login (client_certs.py)
+            exchange.client_cert = tls["client_cert_chain"][0]
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         if len(headers) < len(scope["headers"]) and _credentials(scope["headers"]) > 1:
             headers["authorization"] = ""  # two credentials: neither is taken
@@ -376,15 +384,22 @@ class OntapApp:
         self.authenticate(request, exchange, may_hash=not exchange.on_loop)
 
     def authenticate(self, request: Request, exchange: Exchange, may_hash: bool = True) -> None:
-        """The exchange's account and role from the request's credentials, else a 401."""
-        principal = self.authenticator.authenticate(
-            self.ctx.store.reader,
-            request.headers.get("authorization"),
-            exchange.version,
-            may_hash=may_hash,
-            hint=access.hint(request.headers),
-            lockout=self.lockout,
-        )
+        """The exchange's account and role from the request's credentials (Basic, or else
+        the TLS client certificate it came with), else a 401."""
+        header = request.headers.get("authorization")
+        if not header and exchange.client_cert is not None:
+            principal = certificate_principal(
+                self.ctx.store.reader, exchange.client_cert, access.hint(request.headers)
+            )
+        else:
+            principal = self.authenticator.authenticate(
+                self.ctx.store.reader,
+                header,
+                exchange.version,
+                may_hash=may_hash,
+                hint=access.hint(request.headers),
+                lockout=self.lockout,
+            )
         if principal is None:
             raise OntapError(
                 401,

@@ -66,8 +66,9 @@ _LEGACY_APPLICATIONS = [
 _LEGACY = _LEGACY_APPLICATIONS
 
 
-def logs_in_over_http(applications: str | None) -> bool:
-    """Whether an account's applications let it call the REST API with a password."""
+def logs_in_over_http(applications: str | None, method: str = "password") -> bool:
+    """Whether an account's applications let it call the REST API by `method` (`password`,
+    or `cert`: a client certificate)."""
     try:
         tuples = json.loads(applications) if applications else _LEGACY
     except ValueError:
@@ -75,9 +76,35 @@ def logs_in_over_http(applications: str | None) -> bool:
     return any(
         isinstance(t, dict)
         and t.get("application") == "http"
-        and "password" in (t.get("authentication_methods") or ())
+        and method in (t.get("authentication_methods") or ())
         for t in tuples
     )
+
+
+def certificate_principal(
+    reader: Reader, leaf_pem: str, hint: tuple[str, str] | None = None
+) -> Principal | None:
+    """The account a client certificate logs in as (ontap_ipsec.client_certs), or None:
+    the certificate valid now and issued by a client CA installed now, its common name an
+    unlocked account of the CA's owner with the `cert` method for `http`."""
+    from ontap_ipsec import client_certs
+
+    installed = reader.fetch(reader.prepare("client_cas", client_certs.client_ca_select), {})
+    verified = client_certs.verified_name(leaf_pem, installed, client_certs.utc_now())
+    if verified is None:
+        return None
+    name, scopes = verified
+    rows = [
+        r
+        for r in reader.fetch(reader.prepare("account", _account_select), {"name": name})
+        if client_certs.admits(scopes, r[0])
+    ]
+    row = choose(rows, hint) if rows else None
+    if row is None or not logs_in_over_http(row[5], "cert"):
+        return None
+    if row[4] and (row[7] is None or _moment(row[7]) > _utc_now()):
+        return None  # locked
+    return Principal(name, row[3], row[0], row[1])
 
 
 def choose(rows: Sequence[Any], hint: tuple[str, str] | None) -> Any:

@@ -26,8 +26,11 @@ def harden(context: ssl.SSLContext) -> ssl.SSLContext:
 
 
 def uvicorn_context(config: object, default: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
-    """uvicorn's `ssl_context_factory`: its context (the certificate and key), hardened."""
-    return harden(default())
+    """uvicorn's `ssl_context_factory`: its context (the certificate and key), hardened,
+    asking for a client certificate (certificate login: ontap_ipsec.client_certs)."""
+    from ontap_ipsec.client_certs import request_client_certificates
+
+    return request_client_certificates(harden(default()))
 
 
 def ensure_self_signed(directory: Path) -> tuple[Path, Path]:

@@ -9,9 +9,12 @@ one; the connection is closed after it, as uvicorn does (the parser cannot go on
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from ontap_ipsec.client_certs import peer_pem
 from ontap_ipsec.rest.errors import INVALID
 from ontap_ipsec.rest.http import BASE_HEADERS, HAL
 
@@ -30,6 +33,23 @@ def refusal(message: str) -> bytes:
 
 
 class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
+    """Also gives the app the client certificate of a TLS connection, as the ASGI TLS
+    extension's `client_cert_chain` (the leaf only: Python's ssl shows no more), which
+    uvicorn itself does not (ontap_ipsec.client_certs: certificate login)."""
+
+    _tls: dict[str, object] | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        pem = peer_pem(transport.get_extra_info("ssl_object"))
+        if pem is not None:
+            self._tls = {"client_cert_chain": [pem], "server_cert": None}
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._tls is not None:
+            self.scope["extensions"] = {"tls": self._tls}  # type: ignore[typeddict-unknown-key]
+
     def send_400_response(self, msg: str) -> None:
         self.transport.write(refusal(msg))
         self.transport.close()

@@ -96,3 +96,4 @@ class Exchange:
     on_loop: bool = False  # handled on the event loop: no password hash may be computed
     cache_hit: bool = False  # answered from the response cache
     seen_svm: tuple[str, str | None] | None = None  # the SVM it acted in (uuid, name), if any
+    client_cert: str | None = None  # the TLS client certificate (PEM) it came with, if any
