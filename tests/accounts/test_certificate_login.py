@@ -182,3 +182,17 @@ def test_an_svm_client_ca_admits_its_svm_accounts_only(server: Server, tmp_path:
     with _as(server, *files["svmcert"]) as svm_client:  # it sees its SVM only
         names = [r["name"] for r in svm_client.get("/api/svm/svms").json()["records"]]
         assert names == ["certsvm"]
+
+
+def test_under_granian_only_passwords_log_in(tmp_path: Path) -> None:
+    """granian offers the app no peer certificate (docs/fidelity.md): a certificate that
+    uvicorn would accept is no credential there, and passwords work as ever."""
+    args = ("--server", "granian")
+    with run_server(tmp_path / "data", admin_password=ADMIN[1], extra_args=args) as served:
+        with served.client(auth=ADMIN) as admin:
+            ca, key, _ = _local_ca(admin, "granian-ca")
+            _account(admin, "granianCert", BY_CERT)
+            assert admin.get("/api/cluster").status_code == 200
+        leaf, leaf_key = certs.make_leaf((ca, key), "granianCert")
+        files = _write(tmp_path, "granian", certs.pem(leaf), _key_pem(leaf_key))
+        assert _status(served, files) == 401
