@@ -68,8 +68,8 @@ def on_handshake(sslobj: Any, _server_name: str | None, context: ssl.SSLContext)
         return
     try:
         installed = provider()
-    except Exception:  # noqa: BLE001 - a database away: the handshake goes on as it was
-        log.warning("client CAs not read for a TLS handshake", exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - a database away: the handshake goes on as it was
+        log.warning("client CAs not read for a TLS handshake: %s", type(exc).__name__)
         return
     with _lock:
         known = _loaded.setdefault(id(context), set())
