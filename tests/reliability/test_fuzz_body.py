@@ -26,7 +26,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 TOTAL = size(20_000, 1_000_000)
 BUILT = 2
-MUTANTS = 49
+MUTANTS = 99
 TARGETS = body_targets()
 STRATEGIES = {label: inputs.body_bytes(res) for label, res, _op in TARGETS}
 

@@ -42,7 +42,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 TOTAL = size(20_000, 1_000_000)
-MUTANTS = 49  # variants of each built query string: 50 inputs per string
+MUTANTS = 99  # variants of each built query string: 100 inputs per string
 BUILT = 2  # query strings built per example
 PG_SAMPLE = size(400, 20_000)
 STRATEGIES = {res.name: inputs.query_strings(res) for res in RESOURCES}
