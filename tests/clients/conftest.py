@@ -7,7 +7,9 @@ under CI=true they fail instead (tests/requirements.py).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 
@@ -57,3 +59,73 @@ def no_ca_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
     """REQUESTS_CA_BUNDLE would override verify=False in plain requests Sessions."""
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+
+
+# ------------------------------------------------------------------ who the suites log in as
+# The netapp_ontap suites run once as the cluster admin, then as the `vsadmin` of an SVM that
+# the admin made for the test (on the newest release only: what a role may do does not
+# depend on the release). Where ONTAP lets an SVM administrator do what the test does, the
+# vsadmin run passes as the admin's; where it would not, the test asserts the refusal.
+
+IDENTITIES = ("admin", "vsadmin")
+VSADMIN_PASSWORD = "Svm-admin-pass-42"
+
+
+@dataclass
+class Identity:
+    """The credentials a test's client uses; for a vsadmin, the SVM it administers."""
+
+    role: str
+    username: str
+    password: str
+    svm: str | None = None  # the vsadmin's SVM, made by the admin
+
+    @property
+    def vsadmin(self) -> bool:
+        return self.role == "vsadmin"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The vsadmin runs on the newest release only."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        params = params.params if params is not None else {}
+        if params.get("identity") == "vsadmin" and params.get("release_server") not in (
+            None,
+            versions.NEWEST,
+        ):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(params=IDENTITIES)
+def identity(request: pytest.FixtureRequest, server: Server) -> Iterator[Identity]:
+    """The admin, then a vsadmin of an SVM of its own: the SVM and the account are made by
+    the admin through the API, and the SVM (with all it holds) deleted afterwards."""
+    if request.param == "admin":
+        yield Identity("admin", server.username, server.password)
+        return
+    svm = f"vsa_{uuid.uuid4().hex[:8]}"
+    account = f"op_{uuid.uuid4().hex[:8]}"
+    with server.client(auth=server.auth) as admin:
+        made = admin.post("/api/svm/svms", json={"name": svm})
+        assert made.status_code == 202, made.text
+        body = {
+            "name": account,
+            "owner": {"name": svm},
+            "role": {"name": "vsadmin"},
+            "applications": [{"application": "http", "authentication_methods": ["password"]}],
+            "password": VSADMIN_PASSWORD,
+        }
+        created = admin.post("/api/security/accounts", json=body)
+        assert created.status_code == 201, created.text
+    yield Identity("vsadmin", account, VSADMIN_PASSWORD, svm)
+    with server.client(auth=server.auth) as admin:
+        found = admin.get("/api/svm/svms", params={"name": svm}).json()["records"]
+        for record in found:
+            admin.delete(f"/api/svm/svms/{record['uuid']}")

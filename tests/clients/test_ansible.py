@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests import certs
+from tests.clients.conftest import Identity
 from tests.requirements import require, require_executable
 from tests.server.process import Server
 
@@ -88,7 +89,7 @@ def results_by_task(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_playbook_is_idempotent_honours_check_mode_and_reports_module_errors(
-    server: Server, tmp_path: Path
+    server: Server, identity: Identity, tmp_path: Path
 ) -> None:
     svm_ca, _ = certs.make_ca("p256", "ansible svm CA")
     cluster_ca, _ = certs.make_ca("p256", "ansible cluster CA")
@@ -101,10 +102,29 @@ def test_playbook_is_idempotent_honours_check_mode_and_reports_module_errors(
         "svm_ca_pem": certs.pem(svm_ca),
         "cluster_ca_pem": certs.pem(cluster_ca),
     }
+    if identity.vsadmin:
+        cluster_ca, _ = certs.make_ca("p256", "ansible cluster CA of the vsadmin run")
+        variables.update(
+            ontap_user=identity.username,
+            ontap_password=identity.password,
+            admin_password=server.password,
+            vsadmin=True,
+            svm=identity.svm,
+            cluster_ca="ansible-cluster-ca-vs",
+            cluster_ca_pem=certs.pem(cluster_ca),
+        )
+
+    cluster_uuid = ""
+    if identity.vsadmin:  # the cluster's CA is the admin's to install and list
+        cluster_uuid = vsadmin_setup(server, "ansible-cluster-ca-vs", certs.pem(cluster_ca))
 
     rc, report, stderr = run_playbook(server, tmp_path, variables)
 
     tasks = results_by_task(report)
+    if identity.vsadmin:
+        assert rc == 0 and report["stats"]["localhost"]["failures"] == 0, stderr  # all ignored
+        as_vsadmin(server, identity, tasks, cluster_uuid)
+        return
     failed = {
         name: [r.get("msg") for r in result.get("results", [])] or result.get("msg")
         for name, result in tasks.items()
@@ -183,3 +203,111 @@ def test_svm_has_the_fields_na_ontap_svm_reads(server: Server) -> None:
         assert isinstance(record["storage"]["limit_threshold_alert"], int)
     for key in ("aggregates", "ipspace", "snapshot_policy", "state"):
         assert key in record
+
+
+def vsadmin_setup(server: Server, name: str, pem: str) -> str:
+    """As the admin: a cluster CA (in IPsec) that the vsadmin's run must not see; its uuid."""
+    with server.client(auth=server.auth) as admin:
+        made = admin.post(
+            "/api/security/certificates",
+            json={"name": name, "type": "server_ca", "public_certificate": pem},
+        )
+        assert made.status_code == 201, made.text
+        found = admin.get("/api/security/certificates", params={"name": name, "scope": "cluster"})
+        uuid = found.json()["records"][0]["uuid"]
+        added = admin.post(
+            "/api/security/ipsec/ca-certificates", json={"certificate": {"uuid": uuid}}
+        )
+        assert added.status_code == 201, added.text
+    return str(uuid)
+
+
+def as_vsadmin(
+    server: Server, identity: Identity, tasks: dict[str, Any], cluster_ca: str
+) -> None:
+    """The playbook as the vsadmin of its own SVM (made by the admin): its SVM's CAs managed
+    as the admin's are; the SVM's changes, another SVM and the cluster's CA refused as ONTAP
+    refuses an SVM administrator."""
+    refused = "{'message': 'not authorized for that command', 'code': '6'}"
+    failed = {name for name, result in tasks.items() if result.get("failed")}
+    assert failed == {
+        "Install a CA certificate at cluster scope",
+        "Add the cluster CA to IPsec",
+        "A certificate that is not installed cannot be added",
+        "The same at cluster scope",
+        "Stop the SVM and set its language",
+        "A second SVM, so that one record a page takes two pages",
+    }
+    changes = {
+        name: [r["changed"] for r in result["results"]]
+        for name, result in tasks.items()
+        if "results" in result
+    }
+    assert changes == {
+        "Create the SVM": [False, False],  # its own SVM, there already
+        "Install a CA certificate in the SVM": [True, False],
+        # no svm given: the module looks at the cluster's (none seen) and posts; the
+        # certificate is installed in the account's SVM, and the second run is a duplicate
+        "Install a CA certificate at cluster scope": [True, False],
+        "Add the SVM's CA to IPsec": [True, False],
+        "Add the cluster CA to IPsec": [False, False],
+        "Remove the SVM's CA from IPsec": [True, False],
+        "Stop the SVM and set its language": [False, False],
+        "Start the SVM again": [False, False],  # running already: nothing sent
+    }
+    cluster_runs = tasks["Install a CA certificate at cluster scope"]["results"]
+    assert not cluster_runs[0].get("failed")
+    assert cluster_runs[1]["msg"].startswith("Error creating or installing certificate: ")
+    assert "duplicate entry" in cluster_runs[1]["msg"]
+    # the admin's cluster CA (in IPsec) is not there for the SVM's administrator
+    assert [r["msg"] for r in tasks["Add the cluster CA to IPsec"]["results"]] == [
+        "Error: certificate ansible-cluster-ca-vs is not installed in cluster"
+    ] * 2
+    assert not tasks["Check mode, remove the cluster CA from IPsec (nothing may change)"][
+        "changed"
+    ]
+    assert tasks["A certificate that is not installed cannot be added"]["msg"] == (
+        f"Error: certificate not-installed is not installed in {identity.svm}"
+    )
+    assert tasks["The same at cluster scope"]["msg"] == (
+        "Error: certificate not-installed is not installed in cluster"
+    )
+    for run in tasks["Stop the SVM and set its language"]["results"]:
+        assert run["msg"].startswith("Error in modify: calling: svm/svms/"), run["msg"]
+        assert run["msg"].endswith(f"got {refused}.")
+    assert tasks["A second SVM, so that one record a page takes two pages"]["msg"] == (
+        f"Error in create: calling: svm/svms: got {refused}."
+    )
+    # as the admin counts them: check mode added nothing, the SVM's CA one entry
+    before = tasks["Verify that check mode added nothing"]["json"]["num_records"]
+    both = tasks["Record the IPsec list while both entries are present"]["json"]["num_records"]
+    assert both == before + 1
+    # what the SVM's administrator gathers: its SVM only; the cluster's identity
+    info = tasks["Gather SVMs a record a page (following next links) and the cluster"]
+    gathered = info["ontap_info"]
+    assert [r["name"] for r in gathered["svm/svms"]["records"]] == [identity.svm]
+    assert gathered["svm/svms"]["num_records"] == 1
+    assert gathered["cluster"]["name"] == "cluster1"
+    shown = tasks["Gather the cluster's identity (rest_info keeps it under \"cluster\")"]
+    assert shown["ontap_info"]["cluster"]["contact"] == "ops@example.com"
+
+    with server.client(auth=server.auth) as admin:
+        entries = admin.get(
+            "/api/security/ipsec/ca-certificates", params={"fields": "scope,svm"}
+        ).json()["records"]
+        in_svm = admin.get(
+            "/api/security/certificates",
+            params={"svm.name": identity.svm, "fields": "name,type", "order_by": "name"},
+        ).json()["records"]
+        svm = admin.get(
+            "/api/svm/svms", params={"name": identity.svm, "fields": "state,language"}
+        ).json()["records"][0]
+        second = admin.get("/api/svm/svms", params={"name": f"{identity.svm}_2"}).json()
+    assert not [e for e in entries if e.get("svm", {}).get("name") == identity.svm]
+    assert cluster_ca in {e["certificate"]["uuid"] for e in entries if e["scope"] == "cluster"}
+    assert [(c["name"], c["type"]) for c in in_svm] == [
+        ("ansible-cluster-ca-vs", "server_ca"),
+        ("ansible-svm-ca", "server_ca"),
+    ]
+    assert svm["state"] == "running" and svm["language"] != "en.utf_8"
+    assert second["num_records"] == 0

@@ -3,6 +3,12 @@
 Every call below is the library's own: it builds the URLs, bodies and queries,
 follows Location headers and `_links.next`, and polls jobs. Each test works in
 SVMs of its own, so the module shares one server.
+
+Every test runs as the cluster admin and (on the newest release) as the `vsadmin` of an SVM
+the admin made for it (tests/clients/conftest.py): what ONTAP lets an SVM administrator do
+passes as the admin's does; what it would not (an SVM's create, change or delete, the
+cluster's PATCH, a sight of the cluster's certificates) is asserted refused as the library
+raises it. Cluster-scope objects a test needs are then made by the admin.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import Any
 import pytest
 
 from tests import certs
+from tests.clients.conftest import Identity
 from tests.requirements import require
 from tests.server.process import Server
 
@@ -31,16 +38,27 @@ from netapp_ontap.resources import (  # noqa: E402
 
 
 @pytest.fixture
-def connection(server: Server, no_ca_bundle: None) -> Iterator[HostConnection]:
+def connection(
+    server: Server, identity: Identity, no_ca_bundle: None
+) -> Iterator[HostConnection]:
     with HostConnection(
+        server.host,
+        port=server.port,
+        username=identity.username,
+        password=identity.password,
+        verify=False,
+    ) as conn:
+        yield conn
+
+
+def as_admin(server: Server) -> HostConnection:
+    return HostConnection(
         server.host,
         port=server.port,
         username=server.username,
         password=server.password,
         verify=False,
-    ) as conn:
-        yield conn
-
+    )
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +76,35 @@ def ca_pem(cn: str) -> str:
     return certs.pem(cert)
 
 
-def make_svm(name: str | None = None) -> Svm:
-    svm = Svm(name=name or unique("vs"))
+def make_svm(identity: Identity) -> Svm:
+    """A new SVM for the admin; the vsadmin's own SVM (made by the admin) for the vsadmin."""
+    if identity.vsadmin:
+        found = Svm.find(name=identity.svm)
+        assert found is not None
+        return found
+    svm = Svm(name=unique("vs"))
     svm.post(hydrate=True)
     return svm
+
+
+def assert_refused(info: pytest.ExceptionInfo[NetAppRestError], status: int, code: str) -> None:
+    """ONTAP's refusal as netapp_ontap raises it: 403 code 6 for a command the role lacks,
+    404 code 4 for an object the account cannot see."""
+    assert info.value.status_code == status, info.value
+    assert error_of(info.value)["code"] == code
+    message = "not authorized for that command" if status == 403 else "entry doesn't exist"
+    assert str(info.value).endswith(f": {message}"), info.value
+
+
+def delete_svm(identity: Identity, svm: Svm) -> None:
+    """The admin deletes the SVM; its vsadmin may not (the fixture deletes it afterwards)."""
+    if not identity.vsadmin:
+        svm.delete()
+        return
+    with pytest.raises(NetAppRestError) as info:
+        svm.delete()
+    assert_refused(info, 403, "6")
+    assert Svm.find(name=svm.name) is not None
 
 
 def install_ca(name: str, svm: str | None = None) -> SecurityCertificate:
@@ -96,10 +139,22 @@ def test_cluster_get_reports_the_server_version(
     assert cluster.version.full.startswith(f"NetApp Release {release}")
 
 
-def test_cluster_patch_of_contact_and_location_polls_its_job(connection: HostConnection) -> None:
+def test_cluster_patch_of_contact_and_location_polls_its_job(
+    connection: HostConnection, identity: Identity
+) -> None:
     cluster = Cluster()  # as the library's own example: set the fields, then patch()
     cluster.contact = "ops@example.com"
     cluster.location = "Lab 5"
+    if identity.vsadmin:  # the cluster is the cluster admin's to change
+        before = Cluster()
+        before.get(fields="contact,location")
+        with pytest.raises(NetAppRestError) as info:
+            cluster.patch()
+        assert_refused(info, 403, "6")
+        after = Cluster()
+        after.get(fields="contact,location")
+        assert after.to_dict() == before.to_dict()
+        return
     response = cluster.patch()  # polls the job to its end
     assert response.http_response.status_code in (200, 202)
 
@@ -108,10 +163,20 @@ def test_cluster_patch_of_contact_and_location_polls_its_job(connection: HostCon
     assert (found.contact, found.location) == ("ops@example.com", "Lab 5")
 
 
-def test_svm_patch_stops_and_starts_and_sets_the_language(connection: HostConnection) -> None:
-    svm = make_svm()
+def test_svm_patch_stops_and_starts_and_sets_the_language(
+    connection: HostConnection, identity: Identity
+) -> None:
+    svm = make_svm(identity)
     svm.state = "stopped"
     svm.language = "en.utf_8"
+    if identity.vsadmin:  # stopping an SVM or setting its language is the cluster admin's
+        with pytest.raises(NetAppRestError) as info:
+            svm.patch()
+        assert_refused(info, 403, "6")
+        svm.get(fields="state")
+        assert svm.state == "running"
+        delete_svm(identity, svm)
+        return
     svm.patch()
     svm.get(fields="state,language")
     assert (svm.state, svm.language) == ("stopped", "en.utf_8")
@@ -119,7 +184,7 @@ def test_svm_patch_stops_and_starts_and_sets_the_language(connection: HostConnec
     svm.patch()
     svm.get(fields="state")
     assert svm.state == "running"
-    svm.delete()
+    delete_svm(identity, svm)
 
 
 def test_certificate_signing_request_then_sign_it(connection: HostConnection) -> None:
@@ -142,9 +207,19 @@ def test_certificate_signing_request_then_sign_it(connection: HostConnection) ->
     ca.delete()
 
 
-def test_svm_post_waits_for_its_job_then_find_and_delete(connection: HostConnection) -> None:
+def test_svm_post_waits_for_its_job_then_find_and_delete(
+    connection: HostConnection, identity: Identity
+) -> None:
     name = unique("vs")
     created = Svm(name=name)
+    if identity.vsadmin:  # an SVM account makes no SVM, and sees only its own
+        with pytest.raises(NetAppRestError) as info:
+            created.post(poll=False)
+        assert_refused(info, 403, "6")
+        assert Svm.find(name=name) is None
+        assert [s.name for s in Svm.get_collection()] == [identity.svm]
+        delete_svm(identity, make_svm(identity))
+        return
     response = created.post(poll=False)
 
     assert response.http_response.status_code == 202
@@ -153,7 +228,7 @@ def test_svm_post_waits_for_its_job_then_find_and_delete(connection: HostConnect
     assert "/api/cluster/jobs/" in done.http_response.url
     assert done.http_response.json()["state"] == "success"
     assert created.uuid  # from the Location header
-    hydrated = make_svm()  # post(hydrate=True): polls the job, then GETs the SVM
+    hydrated = make_svm(identity)  # post(hydrate=True): polls the job, then GETs the SVM
     assert hydrated.state == "running" and hydrated.ipspace.name == "Default"
     found = Svm.find(name=name)
     assert found is not None and found.uuid == created.uuid and found.name == name
@@ -164,11 +239,15 @@ def test_svm_post_waits_for_its_job_then_find_and_delete(connection: HostConnect
 
 
 def test_security_certificate_installs_cas_at_cluster_and_svm_scope(
-    connection: HostConnection,
+    connection: HostConnection, identity: Identity, server: Server
 ) -> None:
-    svm = make_svm()
+    svm = make_svm(identity)
     at_svm = install_ca(unique("ca"), svm=svm.name)
-    at_cluster = install_ca(unique("ca"))
+    if identity.vsadmin:  # a cluster certificate is the cluster admin's to install
+        with as_admin(server):
+            at_cluster = install_ca(unique("ca"))
+    else:
+        at_cluster = install_ca(unique("ca"))
 
     assert at_svm.scope == "svm" and at_svm.svm.name == svm.name and at_svm.svm.uuid == svm.uuid
     assert at_svm.type == "server_ca" and at_svm.common_name == f"{at_svm.name} CA"
@@ -178,30 +257,56 @@ def test_security_certificate_installs_cas_at_cluster_and_svm_scope(
     assert found.public_certificate.startswith("-----BEGIN CERTIFICATE-----")
     listed = {c.uuid: c for c in SecurityCertificate.get_collection(fields="*")}
     assert listed[at_svm.uuid].svm.name == svm.name
-    assert listed[at_cluster.uuid].scope == "cluster"
+    if identity.vsadmin:
+        # the cluster's certificate is not there for an SVM account: not listed, and its
+        # instance is the 404 of a uuid that does not exist
+        assert at_cluster.uuid not in listed
+        assert {c.svm.name for c in listed.values()} == {svm.name}
+        assert SecurityCertificate.find(uuid=at_cluster.uuid) is None
+        with pytest.raises(NetAppRestError) as unseen:
+            SecurityCertificate(uuid=at_cluster.uuid).get()
+        assert_refused(unseen, 404, "4")
+    else:
+        assert listed[at_cluster.uuid].scope == "cluster"
     before = SecurityCertificate.count_collection()
     assert before == len(listed)
     assert SecurityCertificate.count_collection(**{"svm.name": svm.name}) == 1
 
     at_svm.delete()
-    at_cluster.delete()
+    if identity.vsadmin:
+        with pytest.raises(NetAppRestError) as unseen:  # (at_cluster keeps the admin's)
+            SecurityCertificate(uuid=at_cluster.uuid).delete()
+        assert_refused(unseen, 404, "4")
+        assert SecurityCertificate.count_collection() == before - 1
+        with as_admin(server):
+            assert SecurityCertificate.find(uuid=at_cluster.uuid) is not None  # untouched
+            at_cluster.delete()
+    else:
+        at_cluster.delete()
+        assert SecurityCertificate.count_collection() == before - 2
 
-    assert SecurityCertificate.count_collection() == before - 2
     assert SecurityCertificate.find(name=at_svm.name, **{"svm.name": svm.name}) is None
 
 
-def test_ipsec_ca_certificate_lifecycle_at_both_scopes(connection: HostConnection) -> None:
-    svm = make_svm()
+def test_ipsec_ca_certificate_lifecycle_at_both_scopes(
+    connection: HostConnection, identity: Identity, server: Server
+) -> None:
+    svm = make_svm(identity)
     svm_cas = [install_ca(unique("ca"), svm=svm.name) for _ in range(3)]
-    cluster_ca = install_ca(unique("ca"))
-
     entries = []
     for ca in svm_cas:
         entry = IpsecCaCertificate(certificate={"uuid": ca.uuid}, svm={"name": svm.name})
         entry.post(hydrate=True)
         entries.append(entry)
-    cluster_entry = IpsecCaCertificate(certificate={"uuid": cluster_ca.uuid})
-    cluster_entry.post(hydrate=True)
+    if identity.vsadmin:  # the cluster's CA and its IPsec entry are the cluster admin's
+        with as_admin(server):
+            cluster_ca = install_ca(unique("ca"))
+            cluster_entry = IpsecCaCertificate(certificate={"uuid": cluster_ca.uuid})
+            cluster_entry.post(hydrate=True)
+    else:
+        cluster_ca = install_ca(unique("ca"))
+        cluster_entry = IpsecCaCertificate(certificate={"uuid": cluster_ca.uuid})
+        cluster_entry.post(hydrate=True)
 
     assert entries[0].scope == "svm"
     assert (entries[0].svm.name, entries[0].svm.uuid) == (svm.name, svm.uuid)
@@ -217,19 +322,32 @@ def test_ipsec_ca_certificate_lifecycle_at_both_scopes(connection: HostConnectio
     cluster_scoped = {
         e.certificate.uuid for e in IpsecCaCertificate.get_collection(scope="cluster")
     }
-    assert cluster_ca.uuid in cluster_scoped
+    # an SVM account sees no cluster entry at all
+    assert (cluster_ca.uuid in cluster_scoped) is not identity.vsadmin
+    if identity.vsadmin:
+        assert cluster_scoped == set()
 
     everything = {e.certificate.uuid for e in IpsecCaCertificate.get_collection()}
     paged = [e.certificate.uuid for e in IpsecCaCertificate.get_collection(max_records=1)]
-    assert len(paged) == len(everything) >= 4  # one page per record, every page walked
+    assert len(paged) == len(everything) >= (3 if identity.vsadmin else 4)  # every page walked
     assert set(paged) == everything
     assert IpsecCaCertificate.count_collection() == len(everything)
     assert IpsecCaCertificate.count_collection(**{"svm.name": svm.name}) == 3
 
     found = IpsecCaCertificate.find(**{"certificate.uuid": cluster_ca.uuid})
-    assert found is not None and found.scope == "cluster"
-    found.delete()
-    assert IpsecCaCertificate.find(**{"certificate.uuid": cluster_ca.uuid}) is None
+    if identity.vsadmin:
+        assert found is None
+        with pytest.raises(NetAppRestError) as unseen:
+            IpsecCaCertificate(certificate={"uuid": cluster_ca.uuid}).delete()
+        assert_refused(unseen, 404, "4")
+        with as_admin(server):
+            found = IpsecCaCertificate.find(**{"certificate.uuid": cluster_ca.uuid})
+            assert found is not None and found.scope == "cluster"  # untouched
+            found.delete()
+    else:
+        assert found is not None and found.scope == "cluster"
+        found.delete()
+        assert IpsecCaCertificate.find(**{"certificate.uuid": cluster_ca.uuid}) is None
 
     entries[0].delete()
     assert IpsecCaCertificate.count_collection(**{"svm.name": svm.name}) == 2
@@ -237,9 +355,9 @@ def test_ipsec_ca_certificate_lifecycle_at_both_scopes(connection: HostConnectio
 
     assert response.http_response.json()["num_records"] == 2
     assert IpsecCaCertificate.count_collection(**{"svm.name": svm.name}) == 0
-    assert everything - {e.certificate.uuid for e in IpsecCaCertificate.get_collection()} == {
-        c.uuid for c in [*svm_cas, cluster_ca]
-    }
+    left = {e.certificate.uuid for e in IpsecCaCertificate.get_collection()}
+    gone = {c.uuid for c in svm_cas} | (set() if identity.vsadmin else {cluster_ca.uuid})
+    assert everything - left == gone
 
 
 def test_ipsec_post_of_a_certificate_not_installed_raises_its_releases_code(

@@ -5,6 +5,11 @@ newest release profiled.
 Every call is the library's own: the URLs, the bodies (the changed patchable fields only on
 a PATCH), the uuid from the Location header, the errors raised as NetAppRestError. Each test
 works in an SVM of its own; the configuration test restores what it changed.
+
+Every test runs as the cluster admin and (on the newest release) as the `vsadmin` of an SVM
+the admin made for it (tests/clients/conftest.py): an SVM administrator manages its SVM's
+policies and certificates as the admin does, and is refused the cluster-wide IPsec
+configuration, an SVM's create and delete, and the sight of cluster-scoped policies.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests import certs
+from tests.clients.conftest import Identity
 from tests.requirements import require
 from tests.server.process import Server
 
@@ -41,15 +47,27 @@ def server(release_server: Server) -> Server:
 
 
 @pytest.fixture
-def connection(server: Server, no_ca_bundle: None) -> Iterator[HostConnection]:
+def connection(
+    server: Server, identity: Identity, no_ca_bundle: None
+) -> Iterator[HostConnection]:
     with HostConnection(
+        server.host,
+        port=server.port,
+        username=identity.username,
+        password=identity.password,
+        verify=False,
+    ) as conn:
+        yield conn
+
+
+def as_admin(server: Server) -> HostConnection:
+    return HostConnection(
         server.host,
         port=server.port,
         username=server.username,
         password=server.password,
         verify=False,
-    ) as conn:
-        yield conn
+    )
 
 
 def newest(server: Server) -> bool:
@@ -60,10 +78,45 @@ def unique(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
-def make_svm() -> Svm:
+def make_svm(identity: Identity) -> Svm:
+    """A new SVM for the admin; the vsadmin's own SVM (made by the admin) for the vsadmin."""
+    if identity.vsadmin:
+        found = Svm.find(name=identity.svm)
+        assert found is not None
+        return found
     svm = Svm(name=unique("vs"))
     svm.post(hydrate=True)
     return svm
+
+
+def assert_refused(info: pytest.ExceptionInfo[NetAppRestError], status: int, code: str) -> None:
+    """ONTAP's refusal as netapp_ontap raises it: 403 code 6 for a command the role lacks,
+    404 code 4 for an object the account cannot see."""
+    assert info.value.status_code == status, info.value
+    assert error_of(info.value)["code"] == code
+    message = "not authorized for that command" if status == 403 else "entry doesn't exist"
+    assert str(info.value).endswith(f": {message}"), info.value
+
+
+def delete_svm(identity: Identity, svm: Svm) -> None:
+    """The admin deletes the SVM; its vsadmin may not (the fixture deletes it afterwards)."""
+    if not identity.vsadmin:
+        svm.delete()
+        return
+    with pytest.raises(NetAppRestError) as info:
+        svm.delete()
+    assert_refused(info, 403, "6")
+    assert Svm.find(name=svm.name) is not None
+
+
+def refused_the_configuration() -> None:
+    """The cluster-wide IPsec configuration is the cluster admin's: read or changed."""
+    with pytest.raises(NetAppRestError) as read:
+        Ipsec().get()
+    assert_refused(read, 403, "6")
+    with pytest.raises(NetAppRestError) as changed:
+        patch_config(enabled=True)
+    assert_refused(changed, 403, "6")
 
 
 def install_host_certificate(svm: Svm, name: str) -> SecurityCertificate:
@@ -111,7 +164,16 @@ def patch_config(**changes: Any) -> None:
     config.patch()
 
 
-def test_ipsec_configuration_get_and_patch(connection: HostConnection) -> None:
+def test_ipsec_configuration_get_and_patch(
+    connection: HostConnection, identity: Identity, server: Server
+) -> None:
+    if identity.vsadmin:
+        refused_the_configuration()
+        with as_admin(server):
+            config = Ipsec()
+            config.get()
+            assert config.enabled is False  # the refused PATCH changed nothing
+        return
     config = Ipsec()
     config.get()
     assert config.enabled is False
@@ -137,8 +199,14 @@ def test_ipsec_configuration_get_and_patch(connection: HostConnection) -> None:
 
 
 def test_ipsec_offload_only_on_the_newest_release(
-    connection: HostConnection, server: Server
+    connection: HostConnection, server: Server, identity: Identity
 ) -> None:
+    if identity.vsadmin:
+        refused_the_configuration()
+        with pytest.raises(NetAppRestError) as offload:
+            patch_config(offload_enabled=True)
+        assert_refused(offload, 403, "6")
+        return
     config = Ipsec()
     config.get(fields="*")
     if not newest(server):
@@ -162,8 +230,10 @@ def test_ipsec_offload_only_on_the_newest_release(
     assert (config.enabled, config.offload_enabled) == (False, False)
 
 
-def test_a_psk_policy_post_get_patch_delete(connection: HostConnection) -> None:
-    svm = make_svm()
+def test_a_psk_policy_post_get_patch_delete(
+    connection: HostConnection, identity: Identity
+) -> None:
+    svm = make_svm(identity)
     policy = psk_policy(svm, "psk_policy")
     policy.post(hydrate=True)
 
@@ -214,11 +284,13 @@ def test_a_psk_policy_post_get_patch_delete(connection: HostConnection) -> None:
     with pytest.raises(NetAppRestError) as gone:
         IpsecPolicy(uuid=policy.uuid).get()
     assert gone.value.status_code == 404
-    svm.delete()
+    delete_svm(identity, svm)
 
 
-def test_a_pki_policy_on_a_server_certificate(connection: HostConnection) -> None:
-    svm = make_svm()
+def test_a_pki_policy_on_a_server_certificate(
+    connection: HostConnection, identity: Identity
+) -> None:
+    svm = make_svm(identity)
     host = install_host_certificate(svm, unique("host"))
     other = install_host_certificate(svm, unique("host"))
     policy = IpsecPolicy(
@@ -243,22 +315,26 @@ def test_a_pki_policy_on_a_server_certificate(connection: HostConnection) -> Non
     assert (policy.certificate.name, policy.certificate.uuid) == (other.name, other.uuid)
 
     policy.delete()
-    svm.delete()
+    delete_svm(identity, svm)
 
 
-def test_get_collection_with_fields_and_filters(connection: HostConnection) -> None:
-    svm = make_svm()
+def test_get_collection_with_fields_and_filters(
+    connection: HostConnection, identity: Identity, server: Server
+) -> None:
+    svm = make_svm(identity)
     names = ["col_a", "col_b", "col_c"]
     for name in names:
         psk_policy(svm, name).post()
-    cluster_policy = IpsecPolicy(
-        name=unique("cluster_bypass"),
-        action="bypass",
-        local_endpoint={"address": "2001:0db8::0010", "netmask": "128", "port": "123"},
-        remote_endpoint={"address": "2001:db8::", "netmask": "64"},
-        protocol="udp",
-    )
-    cluster_policy.post(hydrate=True)
+    # a cluster-scoped policy is the cluster admin's to create
+    with as_admin(server) if identity.vsadmin else connection:
+        cluster_policy = IpsecPolicy(
+            name=unique("cluster_bypass"),
+            action="bypass",
+            local_endpoint={"address": "2001:0db8::0010", "netmask": "128", "port": "123"},
+            remote_endpoint={"address": "2001:db8::", "netmask": "64"},
+            protocol="udp",
+        )
+        cluster_policy.post(hydrate=True)
     assert cluster_policy.scope == "cluster" and not hasattr(cluster_policy, "svm")
     assert cluster_policy.authentication_method == "none"
     assert cluster_policy.local_endpoint.address == "2001:db8::10"
@@ -277,7 +353,12 @@ def test_get_collection_with_fields_and_filters(connection: HostConnection) -> N
     assert sorted(p.name for p in paged) == names  # every page followed
     assert IpsecPolicy.count_collection(**{"svm.name": svm.name}) == 3
     at_cluster = [p.name for p in IpsecPolicy.get_collection(scope="cluster")]
-    assert cluster_policy.name in at_cluster
+    # an SVM account sees no cluster-scoped policy: not listed, its instance not found
+    assert at_cluster == [] if identity.vsadmin else cluster_policy.name in at_cluster
+    if identity.vsadmin:
+        with pytest.raises(NetAppRestError) as unseen:
+            IpsecPolicy(uuid=cluster_policy.uuid).get()
+        assert_refused(unseen, 404, "4")
 
     everything = list(IpsecPolicy.get_collection(fields="*"))
     assert all("secret_key" not in p.to_dict() for p in everything)
@@ -285,12 +366,18 @@ def test_get_collection_with_fields_and_filters(connection: HostConnection) -> N
     response = IpsecPolicy.delete_collection(**{"svm.name": svm.name})
     assert response.http_response.json()["num_records"] == 3
     assert IpsecPolicy.count_collection(**{"svm.name": svm.name}) == 0
-    cluster_policy.delete()
-    svm.delete()
+    if identity.vsadmin:
+        with pytest.raises(NetAppRestError) as unseen:
+            IpsecPolicy(uuid=cluster_policy.uuid).delete()
+        assert_refused(unseen, 404, "4")
+    cluster_policy.delete()  # by its maker: the admin
+    delete_svm(identity, svm)
 
 
-def test_no_security_associations_without_daemons(connection: HostConnection) -> None:
-    svm = make_svm()
+def test_no_security_associations_without_daemons(
+    connection: HostConnection, identity: Identity
+) -> None:
+    svm = make_svm(identity)
     psk_policy(svm, "sa_policy").post()
 
     assert list(SecurityAssociation.get_collection()) == []
@@ -298,11 +385,13 @@ def test_no_security_associations_without_daemons(connection: HostConnection) ->
     assert SecurityAssociation.count_collection() == 0
 
     IpsecPolicy.delete_collection(**{"svm.name": svm.name})
-    svm.delete()
+    delete_svm(identity, svm)
 
 
-def test_a_pki_policy_without_a_certificate_raises_66257134(connection: HostConnection) -> None:
-    svm = make_svm()
+def test_a_pki_policy_without_a_certificate_raises_66257134(
+    connection: HostConnection, identity: Identity
+) -> None:
+    svm = make_svm(identity)
     policy = IpsecPolicy(
         name="pki_without",
         svm={"name": svm.name},
@@ -323,11 +412,11 @@ def test_a_pki_policy_without_a_certificate_raises_66257134(connection: HostConn
         "certificate.uuid option to specify an end-entity certificate."
     )
     assert IpsecPolicy.count_collection(**{"svm.name": svm.name}) == 0
-    svm.delete()
+    delete_svm(identity, svm)
 
 
-def test_a_duplicate_name_raises_66257104(connection: HostConnection) -> None:
-    svm = make_svm()
+def test_a_duplicate_name_raises_66257104(connection: HostConnection, identity: Identity) -> None:
+    svm = make_svm(identity)
     psk_policy(svm, "twice").post()
 
     with pytest.raises(NetAppRestError) as info:
@@ -339,7 +428,14 @@ def test_a_duplicate_name_raises_66257104(connection: HostConnection) -> None:
     assert str(info.value).endswith(": IPsec policy with same name already exists in this SVM.")
     assert PSK not in info.value.http_err_response.http_response.text  # type: ignore[union-attr]
     assert IpsecPolicy.count_collection(**{"svm.name": svm.name}) == 1
-    other = make_svm()
+    if identity.vsadmin:  # another SVM is the cluster admin's to make
+        with pytest.raises(NetAppRestError) as info:
+            Svm(name=unique("vs")).post()
+        assert_refused(info, 403, "6")
+        IpsecPolicy.delete_collection(**{"svm.name": svm.name})
+        assert IpsecPolicy.count_collection(**{"svm.name": svm.name}) == 0
+        return
+    other = make_svm(identity)
     psk_policy(other, "twice").post()  # the name is taken per SVM
     for each in (svm, other):
         IpsecPolicy.delete_collection(**{"svm.name": each.name})
