@@ -26,7 +26,7 @@ from tests.server.process import Server
 PASSWORD = "graceful-pw"
 SLOW = 4.0  # seconds the slow request takes
 SERVERS = {
-    "granian-2": ("--workers", "2"),
+    "granian-2": ("--server", "granian", "--workers", "2"),
     "uvicorn-1": ("--server", "uvicorn", "--workers", "1"),
     "uvicorn-2": ("--server", "uvicorn", "--workers", "2"),
 }

@@ -26,7 +26,7 @@ PASSWORD = "metrics-pw"
 CLUSTER = "/api/cluster"
 REQUESTS = "ontap_ipsec_http_requests_total"
 SERVERS = {
-    "granian-2": ("--workers", "2"),
+    "granian-2": ("--server", "granian", "--workers", "2"),
     "uvicorn-2": ("--server", "uvicorn", "--workers", "2"),
 }
 
