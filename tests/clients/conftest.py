@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -103,11 +104,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
-@pytest.fixture(params=IDENTITIES)
-def identity(request: pytest.FixtureRequest, server: Server) -> Iterator[Identity]:
-    """The admin, then a vsadmin of an SVM of its own: the SVM and the account are made by
+@contextmanager
+def identity_of(role: str, server: Server) -> Iterator[Identity]:
+    """The admin; or a vsadmin of an SVM of its own: the SVM and the account are made by
     the admin through the API, and the SVM (with all it holds) deleted afterwards."""
-    if request.param == "admin":
+    if role == "admin":
         yield Identity("admin", server.username, server.password)
         return
     svm = f"vsa_{uuid.uuid4().hex[:8]}"
@@ -129,3 +130,10 @@ def identity(request: pytest.FixtureRequest, server: Server) -> Iterator[Identit
         found = admin.get("/api/svm/svms", params={"name": svm}).json()["records"]
         for record in found:
             admin.delete(f"/api/svm/svms/{record['uuid']}")
+
+
+@pytest.fixture(params=IDENTITIES)
+def identity(request: pytest.FixtureRequest, server: Server) -> Iterator[Identity]:
+    """The admin, then a vsadmin of an SVM of its own, for one test."""
+    with identity_of(request.param, server) as who:
+        yield who
