@@ -87,6 +87,19 @@ def _writes(r: dict[str, Any]) -> Iterator[Row]:
                 "(no target)",
                 None,
             )
+        durable = w.get("ours_full")
+        if durable:  # what --sync full costs: one fsync per commit
+            yield Row(
+                "writes",
+                f"the same with `serve --sync full` (SQLite synchronous=FULL), {_tls(mode)}; "
+                f"{w['full_over_normal']:.2f}x the pairs/s of `--sync normal`",
+                f"{durable['pairs_per_s']:,.0f} pairs/s (p50 {durable['p50_ms']:.2f} ms, "
+                f"{durable['errors']} errors)",
+                f"{w['floor_full']['pairs_per_s']:,.0f} pairs/s (bare sqlite3 loop, FULL)",
+                w["ratio_full"],
+                "(no target)",
+                None,
+            )
 
 
 def _scale(r: dict[str, Any]) -> Iterator[Row]:
@@ -305,7 +318,8 @@ def markdown(r: dict[str, Any]) -> str:
         f"2 connections; scale: 1 connection), {settings['duration']} s per run, "
         f"best of {settings['rounds']} interleaved round(s) per figure, after a "
         f"{settings['warmup']} s warm-up. Ours is `ontap-ipsec serve` as it starts by default "
-        f"({settings.get('server', 'granian')}, {settings.get('workers', 1)} workers, its cache of rendered GET responses "
+        f"({settings.get('server', 'granian')}, {settings.get('workers', 1)} workers, "
+        "its cache of rendered GET responses "
         "on: a repeated GET of unchanged data is answered from it) unless named; every floor runs "
         "as many workers, same TLS setting. "
         "Phase times (s): " + ", ".join(f"{k} {s}" for k, s in r["phase_seconds"].items()) + ".",

@@ -142,7 +142,7 @@ def test_malformed_http_under_uvicorn_gets_the_envelope(
             answer += chunk
     head, _, body = answer.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
-    headers = {k.lower(): v for k, v in (l.split(": ", 1) for l in lines[1:] if ": " in l)}
+    headers = {k.lower(): v for k, v in (h.split(": ", 1) for h in lines[1:] if ": " in h)}
     status = int(lines[0].split()[1])
     if server_name(plain) == "granian":  # its own answers, outside the envelope (fidelity.md)
         assert 400 <= status < 500, answer

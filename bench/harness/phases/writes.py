@@ -25,9 +25,11 @@ PRAGMAS = (
 UNLIST = "DELETE FROM ipsec_ca_certificates WHERE certificate_uuid = ?"
 
 
-def bare_sqlite_pairs(db: Path, pool: Sequence[tuple[str, str]], seconds: float) -> dict[str, Any]:
+def bare_sqlite_pairs(
+    db: Path, pool: Sequence[tuple[str, str]], seconds: float, sync: str = "NORMAL"
+) -> dict[str, Any]:
     """The same write transactions as POST + DELETE, by a bare sqlite3 loop, same pragmas."""
-    conn = _connect(db)
+    conn = _connect(db, sync)
     conn.executemany(UNLIST, [(u,) for _, u in pool])
     pairs = 0
     i = 0
@@ -79,11 +81,12 @@ def clear_pool(db: Path, pool: Sequence[tuple[str, str]]) -> None:
         conn.close()
 
 
-def _connect(db: Path) -> sqlite3.Connection:
-    """A connection to the service's database with the service's pragmas."""
+def _connect(db: Path, sync: str = "NORMAL") -> sqlite3.Connection:
+    """A connection to the service's database with the service's pragmas (`sync`: the
+    synchronous setting, as `serve --sync` sets it)."""
     conn = sqlite3.connect(str(db), isolation_level=None, check_same_thread=False)
     for pragma in PRAGMAS:
-        conn.execute(pragma)
+        conn.execute(pragma.replace("NORMAL", sync))
     return conn
 
 
@@ -99,16 +102,24 @@ def run(
         pool_file.write_text("".join(f"{svm} {uuid}\n" for svm, uuid in pool))
         kept = Best("pairs_per_s")
         db = data_dir / "ontap-ipsec.db"
-        with running(c, kind="cli", app="ours", data_dir=data_dir, tls=tls) as ours:
+        full = ("--sync", "full")
+        with (
+            running(c, kind="cli", app="ours", data_dir=data_dir, tls=tls) as ours,
+            running(c, kind="cli", app="ours", data_dir=data_dir, tls=tls, extra=full) as durable,
+        ):
             for _ in range(c.rounds):
                 log(f"writes {key}: the bare sqlite3 loop, then ours with 2 and 8 connections")
                 # the bare loop first: it also clears what a wrk run ended mid-pair left
                 kept.add("bare", bare_sqlite_pairs(db, pool, c.duration))
-                for name, conns in (("ours", threads), ("ours_8", 8)):
+                kept.add("bare_full", bare_sqlite_pairs(db, pool, c.duration, "FULL"))
+                runs = (
+                    ("ours", threads, ours), ("ours_8", 8, ours), ("ours_full", threads, durable)
+                )
+                for name, conns, server in runs:
                     clear_pool(db, pool)
                     res = wrk(
                         c,
-                        ours.base + IPSEC,
+                        server.base + IPSEC,
                         conns=conns,
                         threads=conns,
                         script="writes.lua",
@@ -122,7 +133,14 @@ def run(
             "ours": best_ours,
             "ours_8": kept.best["ours_8"],
             "floor": best_bare,
-            "runs_pairs_per_s": {k: kept.runs[k] for k in ("ours", "ours_8", "bare")},
+            "ours_full": kept.best["ours_full"],
+            "floor_full": kept.best["bare_full"],
+            "runs_pairs_per_s": {
+                k: kept.runs[k] for k in ("ours", "ours_8", "bare", "ours_full", "bare_full")
+            },
             "ratio": best_ours["pairs_per_s"] / best_bare["pairs_per_s"],
             "ratio_8": kept.best["ours_8"]["pairs_per_s"] / best_bare["pairs_per_s"],
+            "ratio_full": kept.best["ours_full"]["pairs_per_s"]
+            / kept.best["bare_full"]["pairs_per_s"],
+            "full_over_normal": kept.best["ours_full"]["pairs_per_s"] / best_ours["pairs_per_s"],
         }
