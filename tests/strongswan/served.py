@@ -1,4 +1,4 @@
-"""The real `ontap-ipsec serve --strongswan ...` (HTTPS, granian, 2 workers by default),
+"""The real `ontap-ipsec serve --strongswan ...` (HTTPS, its default server, 2 workers),
 and the REST calls the tests make of it.
 
 `serving()` returns once the server answers and its agent has reported every daemon

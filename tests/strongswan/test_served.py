@@ -1,5 +1,5 @@
-"""Acceptance: the IPsec CA list served by the real `ontap-ipsec serve` (HTTPS, granian,
-its default 2 workers) is the trust store of two real charon daemons.
+"""Acceptance: the IPsec CA list served by the real `ontap-ipsec serve` (HTTPS, its default
+server and its 2 workers) is the trust store of two real charon daemons.
 
 Daemon b is the cluster's (scope "cluster1"), daemon a vs1's. a initiates an IKE-only SA
 to b, which b accepts only while a's CA is among its authorities: here, only while that
@@ -212,3 +212,40 @@ def test_entries_listed_before_the_start_are_loaded_and_a_query_delete_unloads_t
         assert answer.json() == {"num_records": 2}, answer.text
         wait_for(lambda: not wanted & set(authorities(lab, "b")), CONVERGED)
         assert_refused(lab)
+
+
+def test_a_restore_into_the_running_server_reconciles_the_daemons(
+    lab: Lab, tmp_path: Path
+) -> None:
+    """`ontap-ipsec restore` while the server runs: the restored IPsec CA list reaches the
+    daemons through the agent, with no restart, and the peer is accepted again."""
+    data, file = tmp_path / "data", tmp_path / "state.backup"
+
+    def cli(*argv: str) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ONTAP_IPSEC_")}
+        done = subprocess.run(
+            [str(EXECUTABLE), *argv, "--data-dir", str(data)],
+            capture_output=True,
+            text=True,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
+        assert done.returncode == 0, done
+
+    with serving(data, daemons(lab)) as api:
+        ca = api.install_ca(lab.daemons["a"].identity.ca_pem, "ca-a")
+        api.add(ca)
+        wait_for(lambda: authority(ca) in authorities(lab, "b"), CONVERGED)
+        cli("backup", str(file))
+
+        terminate_all(lab)
+        api.remove(ca)
+        wait_for(lambda: authority(ca) not in authorities(lab, "b"), CONVERGED)
+        assert_refused(lab)
+
+        cli("restore", str(file))
+        wait_for(lambda: authority(ca) in authorities(lab, "b"), CONVERGED)
+        assert_accepted(lab)
+        listed = api.ok(api.http.get("/api/security/ipsec/ca-certificates"))["records"]
+        assert [record["certificate"]["uuid"] for record in listed] == [ca]
