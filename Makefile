@@ -29,6 +29,7 @@ serve: bytecode
 test: bytecode
 	tests/prepare.sh
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # The reliability suite at full size (kills, concurrent writers, database restarts, a full

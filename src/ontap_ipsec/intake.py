@@ -26,7 +26,8 @@ class OntapApp(Protocol):
     """What this module needs of the app (ontap_ipsec.app, which imports this module)."""
 
     ctx: Any
-    verifiers: Executor
+    @property
+    def verifiers(self) -> Executor: ...
 
     def authenticate(self, request: Request, exchange: Exchange, may_hash: bool = True) -> None:
         ...

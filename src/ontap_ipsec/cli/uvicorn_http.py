@@ -48,7 +48,7 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         if self._tls is not None:
-            self.scope["extensions"] = {"tls": self._tls}  # type: ignore[typeddict-unknown-key]
+            self.scope["extensions"] = {"tls": self._tls}  # type: ignore[typeddict-unknown-key, dict-item]
 
     def send_400_response(self, msg: str) -> None:
         self.transport.write(refusal(msg))

@@ -194,6 +194,7 @@ class _Release:
         self._count = 0
         self._last = 0.0
         self._pending = False
+        self._trim: Callable[[int], int] | None
         try:
             self._trim = ctypes.CDLL(None).malloc_trim  # glibc only
         except (OSError, AttributeError):
@@ -214,7 +215,8 @@ class _Release:
             loop.call_later(wait, self._when_quiet, loop)
             return
         self._count, self._pending = 0, False
-        loop.run_in_executor(None, self._trim, 0)
+        if self._trim is not None:
+            loop.run_in_executor(None, self._trim, 0)
 
 
 _RELEASE = _Release()

@@ -78,13 +78,13 @@ def extensions(
             names = ", ".join(getattr(p, "_name", p.dotted_string) for p in unwanted)
             raise refused(f"extended key usage not signed for an end-entity: {names or 'none'}")
         out.append((x509.ExtendedKeyUsage(list(dict.fromkeys(purposes))), False))
-    names = _requested(csr, x509.SubjectAlternativeName)
-    if isinstance(names, x509.SubjectAlternativeName):
-        if len(names) == 0:
+    alternatives = _requested(csr, x509.SubjectAlternativeName)
+    if isinstance(alternatives, x509.SubjectAlternativeName):
+        if len(alternatives) == 0:
             raise refused("the subject alternative names are empty")
-        for name in names:
+        for name in alternatives:
             _check_name(name)
-        out.append((x509.SubjectAlternativeName(list(names)), False))
+        out.append((x509.SubjectAlternativeName(list(alternatives)), False))
     return out
 
 

@@ -95,5 +95,6 @@ class Exchange:
     cacheable: bool = False  # a GET whose 200 may be kept by the response cache
     on_loop: bool = False  # handled on the event loop: no password hash may be computed
     cache_hit: bool = False  # answered from the response cache
-    seen_svm: tuple[str, str | None] | None = None  # the SVM it acted in (uuid, name), if any
+    # the SVM it acted in (uuid, name), if any
+    seen_svm: tuple[str | None, str | None] | None = None
     client_cert: str | None = None  # the TLS client certificate (PEM) it came with, if any
