@@ -153,25 +153,7 @@ def test_every_task_succeeds_idempotently_and_check_mode_reports_a_change(
         return
     assert outcome["rc"] == 0, outcome["stderr"]
     assert outcome["report"]["stats"]["localhost"]["failures"] == 0
-    changes = {
-        name: [r["changed"] for r in result["results"]]
-        for name, result in tasks.items()
-        if "results" in result
-    }
-    assert changes == {
-        "Enable IPsec": [True, False],
-        "Set the replay window": [True, False],
-        "Create the PSK policy": [True, False],
-        "Move the PSK policy's remote endpoint and disable it": [True, False],
-        "A cluster-scoped policy that lets NTP through": [True, False],
-        "Install the peer's CA in the SVM": [True, False],
-        "Add the peer's CA to IPsec": [True, False],
-        "Install this host's certificate with its private key": [True, False],
-        "Create the PKI policy": [True, False],
-        "Move the PKI policy to the second certificate": [True, False],
-        "Delete the PSK policy": [True, False],
-        "Delete the cluster-scoped policy": [True, False],
-    }
+    assert changes(tasks) == ADMIN_CHANGES
     for name in (
         "Check mode, enable IPsec (nothing may change)",
         "Check mode, another replay window (nothing may change)",
@@ -186,6 +168,37 @@ def test_every_task_succeeds_idempotently_and_check_mode_reports_a_change(
     assert replay[0]["modify"] == {"replay_window": "64"} and not replay[1].get("modify")
 
 
+# Each looped task's two runs: changed the first time, not the second (idempotent).
+ADMIN_CHANGES = {
+    "Enable IPsec": [True, False],
+    "Set the replay window": [True, False],
+    "Create the PSK policy": [True, False],
+    "Move the PSK policy's remote endpoint and disable it": [True, False],
+    "A cluster-scoped policy that lets NTP through": [True, False],
+    "Install the peer's CA in the SVM": [True, False],
+    "Add the peer's CA to IPsec": [True, False],
+    "Install this host's certificate with its private key": [True, False],
+    "Create the PKI policy": [True, False],
+    "Move the PKI policy to the second certificate": [True, False],
+    "Delete the PSK policy": [True, False],
+    "Delete the cluster-scoped policy": [True, False],
+}
+VSADMIN_CHANGES = {
+    **ADMIN_CHANGES,
+    "Enable IPsec": [False, False],  # refused: the configuration is the cluster's
+    "Set the replay window": [False, False],
+    "Delete the cluster-scoped policy": [False, False],  # it sees no cluster policy
+}
+
+
+def changes(tasks: dict[str, Any]) -> dict[str, list[bool]]:
+    return {
+        name: [r["changed"] for r in result["results"]]
+        for name, result in tasks.items()
+        if "results" in result
+    }
+
+
 def as_vsadmin(tasks: dict[str, Any]) -> None:
     """What the vsadmin's run changed, and what ONTAP refused it."""
     assert {name for name, result in tasks.items() if result.get("failed")} == set(
@@ -196,25 +209,7 @@ def as_vsadmin(tasks: dict[str, Any]) -> None:
         assert [r["msg"] for r in runs] == [
             f"Error fetching security IPsec config: calling: security/ipsec: got {REFUSED}."
         ] * len(runs), name
-    changes = {
-        name: [r["changed"] for r in result["results"]]
-        for name, result in tasks.items()
-        if "results" in result
-    }
-    assert changes == {
-        "Enable IPsec": [False, False],
-        "Set the replay window": [False, False],
-        "Create the PSK policy": [True, False],
-        "Move the PSK policy's remote endpoint and disable it": [True, False],
-        "A cluster-scoped policy that lets NTP through": [True, False],
-        "Install the peer's CA in the SVM": [True, False],
-        "Add the peer's CA to IPsec": [True, False],
-        "Install this host's certificate with its private key": [True, False],
-        "Create the PKI policy": [True, False],
-        "Move the PKI policy to the second certificate": [True, False],
-        "Delete the PSK policy": [True, False],
-        "Delete the cluster-scoped policy": [False, False],  # it sees no cluster policy
-    }
+    assert changes(tasks) == VSADMIN_CHANGES
     bypass = tasks["A cluster-scoped policy that lets NTP through"]["results"]
     assert bypass[1]["msg"] == (
         "Error creating security ipsec policy ntp_bypass: calling: security/ipsec/policies: "

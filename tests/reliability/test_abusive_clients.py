@@ -37,6 +37,9 @@ import pytest
 from tests.reliability.sizes import size
 from tests.server.process import Server, run_server
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from harness.phases.scale import memory_mib  # noqa: E402 - the bench's one measure of it
+
 PASSWORD = "abuse-pw"
 AUTH = ("admin", PASSWORD)
 GOOD = base64.b64encode(f"admin:{PASSWORD}".encode()).decode()
@@ -64,32 +67,10 @@ _TLS.verify_mode = ssl.CERT_NONE
 # --- the server's side, from /proc ------------------------------------------------------
 
 
-def _tree(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        one = todo.pop()
-        found.append(one)
-        todo.extend(children.get(one, []))
-    return found
-
-
 def pss_mib(pid: int) -> float:
-    """Pss summed over the server's process and its descendants: what it holds."""
-    total = 0.0
-    for one in _tree(pid):
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{one}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1]) / 1024
-    return total
+    """Pss summed over the server's process and its descendants: what it holds (measured
+    as the bench measures it)."""
+    return float(memory_mib(pid)["Pss"])
 
 
 def established(port: int) -> int:
